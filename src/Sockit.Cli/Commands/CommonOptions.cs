@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using Sockit.Endpoints;
+using Sockit.Tracing;
+
+namespace Sockit.Cli.Commands;
+
+/// <summary>Options and arguments shared by several commands, and the parsers behind them.</summary>
+internal static class CommonOptions
+{
+    /// <summary>--trace works on every command, before or after its name.</summary>
+    public static readonly Option<bool> Trace = new("--trace")
+    {
+        Description = "Print every socket call (socket, bind, listen, accept, connect, send, recv, shutdown, close) on stderr as it happens",
+        Recursive = true,
+    };
+
+    public static Argument<Endpoint> EndpointArgument(string description) => new("endpoint")
+    {
+        Description = description + $". Forms: {Endpoint.AcceptedForms}",
+        CustomParser = ParseEndpoint,
+    };
+
+    public static Option<bool> Verbose() => new("--verbose", "-v")
+    {
+        Description = "Say on stderr who connected, and the bytes each way and duration at the end",
+    };
+
+    public static Option<bool> Hex() => new("--hex")
+    {
+        Description = "Hexdump both directions on stderr ('>' sent, '<' received, with offsets)",
+    };
+
+    public static Option<TimeSpan?> Duration(string name, string? alias, string description, TimeSpan? defaultValue = null)
+    {
+        var option = alias is null ? new Option<TimeSpan?>(name) : new Option<TimeSpan?>(name, alias);
+        option.Description = description;
+        option.HelpName = "duration";
+        option.CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : null;
+            if (Durations.TryParse(text, out var value)) return value;
+            result.AddError($"invalid duration '{text}' for {name}: use a number of seconds or a unit, such as 500ms, 5s or 2m");
+            return null;
+        };
+        if (defaultValue is { } d) option.DefaultValueFactory = _ => d;
+        return option;
+    }
+
+    public static Option<int> PositiveInt(string name, string description, int defaultValue) => new(name)
+    {
+        Description = description,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var value) && value > 0) return value;
+            result.AddError($"invalid value '{text}' for {name}: use a whole number of 1 or more");
+            return defaultValue;
+        },
+    };
+
+    public static TextSocketTracer? CreateTracer(ParseResult parse, TextWriter? writer = null) =>
+        parse.GetValue(Trace) ? new TextSocketTracer(writer ?? Console.Error) : null;
+
+    private static Endpoint ParseEndpoint(ArgumentResult result)
+    {
+        var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+        if (Endpoint.TryParse(text, out var endpoint, out var error)) return endpoint;
+        result.AddError($"invalid endpoint '{text}': {error}; accepted forms: {Endpoint.AcceptedForms}");
+        return null!;
+    }
+}

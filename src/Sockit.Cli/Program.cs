@@ -1,0 +1,3 @@
+using Sockit.Cli;
+
+return await CliRunner.RunAsync(args);

@@ -1,0 +1,16 @@
+using Sockit.Tracing;
+
+namespace Sockit.Transport;
+
+/// <summary>How <see cref="Dialer"/> and <see cref="DatagramChannel.ConnectAsync"/> connect.</summary>
+public sealed record DialOptions
+{
+    /// <summary>The longest a connect may take, over every address the host resolves to; null waits as long as the OS does.</summary>
+    public TimeSpan? ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Sets TCP_NODELAY, so small writes go out at once rather than waiting to be merged (Nagle).</summary>
+    public bool NoDelay { get; init; }
+
+    /// <summary>Receives every socket call, or null for none.</summary>
+    public ISocketTracer? Tracer { get; init; }
+}

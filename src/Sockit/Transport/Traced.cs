@@ -1,0 +1,221 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using Sockit.Tracing;
+
+namespace Sockit.Transport;
+
+/// <summary>
+/// The one place sockets are created and their set-up calls made, so every socket() … close() can be traced.
+/// Data calls (send/recv) are traced inline by <see cref="Connection"/> and <see cref="DatagramChannel"/>.
+/// </summary>
+internal static class Traced
+{
+    public static Socket Create(AddressFamily family, SocketType type, ProtocolType protocol, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            var socket = new Socket(family, type, protocol);
+            tracer?.Record(new SocketCallEvent(SocketCall.Socket, -1, $"{FamilyName(family)}, {TypeName(type)}, {ProtocolName(protocol)}",
+                FdOf(socket), SocketError.Success, start, Stopwatch.GetTimestamp()));
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            tracer?.Record(new SocketCallEvent(SocketCall.Socket, -1, $"{FamilyName(family)}, {TypeName(type)}, {ProtocolName(protocol)}",
+                -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            throw;
+        }
+    }
+
+    public static void SetOption(Socket socket, SocketOptionLevel level, SocketOptionName name, int value, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        socket.SetSocketOption(level, name, value);
+        tracer?.Record(new SocketCallEvent(SocketCall.SetSockOpt, FdOf(socket), $"{LevelName(level)}, {OptionName(name)}, {value}",
+            0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>Sets SO_LINGER to 0 so that close() sends a reset instead of a FIN.</summary>
+    public static void SetLingerZero(Socket socket, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        socket.LingerState = new LingerOption(true, 0);
+        tracer?.Record(new SocketCallEvent(SocketCall.SetSockOpt, FdOf(socket), "SOL_SOCKET, SO_LINGER, {on, 0s}",
+            0, SocketError.Success, start, Stopwatch.GetTimestamp(), "close() will send RST"));
+    }
+
+    public static void Bind(Socket socket, EndPoint address, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            socket.Bind(address);
+            tracer?.Record(new SocketCallEvent(SocketCall.Bind, FdOf(socket), Describe(address), 0, SocketError.Success, start,
+                Stopwatch.GetTimestamp(), BoundNote(address, socket.LocalEndPoint)));
+        }
+        catch (SocketException ex)
+        {
+            tracer?.Record(new SocketCallEvent(SocketCall.Bind, FdOf(socket), Describe(address), -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            throw;
+        }
+    }
+
+    public static void Listen(Socket socket, int backlog, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        socket.Listen(backlog);
+        tracer?.Record(new SocketCallEvent(SocketCall.Listen, FdOf(socket), $"backlog {backlog}", 0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+    }
+
+    public static async ValueTask<Socket> AcceptAsync(Socket listener, ISocketTracer? tracer, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            var socket = await listener.AcceptAsync(cancellationToken).ConfigureAwait(false);
+            tracer?.Record(new SocketCallEvent(SocketCall.Accept, FdOf(listener), null, FdOf(socket), SocketError.Success, start,
+                Stopwatch.GetTimestamp(), socket.RemoteEndPoint is { } peer ? $"peer {Describe(peer)}" : null));
+            return socket;
+        }
+        catch (SocketException ex)
+        {
+            tracer?.Record(new SocketCallEvent(SocketCall.Accept, FdOf(listener), null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            throw;
+        }
+    }
+
+    public static async ValueTask ConnectAsync(Socket socket, EndPoint address, ISocketTracer? tracer, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            await socket.ConnectAsync(address, cancellationToken).ConfigureAwait(false);
+            tracer?.Record(new SocketCallEvent(SocketCall.Connect, FdOf(socket), Describe(address), 0, SocketError.Success, start,
+                Stopwatch.GetTimestamp(), socket.LocalEndPoint is { } local ? $"local {Describe(local)}" : null));
+        }
+        catch (SocketException ex)
+        {
+            tracer?.Record(new SocketCallEvent(SocketCall.Connect, FdOf(socket), Describe(address), -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            throw;
+        }
+        catch (OperationCanceledException)
+        {
+            tracer?.Record(new SocketCallEvent(SocketCall.Connect, FdOf(socket), Describe(address), -1, SocketError.OperationAborted, start,
+                Stopwatch.GetTimestamp(), "abandoned: timed out or cancelled"));
+            throw;
+        }
+    }
+
+    public static void Shutdown(Socket socket, SocketShutdown how, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var error = SocketError.Success;
+        try
+        {
+            socket.Shutdown(how);
+        }
+        catch (SocketException ex)
+        {
+            error = ex.SocketErrorCode; // ENOTCONN when the peer is already gone: nothing left to shut down
+        }
+        tracer?.Record(new SocketCallEvent(SocketCall.Shutdown, FdOf(socket), how switch
+        {
+            SocketShutdown.Send => "SHUT_WR",
+            SocketShutdown.Receive => "SHUT_RD",
+            _ => "SHUT_RDWR",
+        }, error == SocketError.Success ? 0 : -1, error, start, Stopwatch.GetTimestamp(), how == SocketShutdown.Send && error == SocketError.Success ? "FIN sent: no more data from this side" : null));
+    }
+
+    public static void Close(Socket socket, int fd, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        socket.Dispose();
+        tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+    }
+
+    public static void Unlink(string path, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        try
+        {
+            File.Delete(path);
+            tracer?.Record(new SocketCallEvent(SocketCall.Unlink, -1, $"\"{path}\"", 0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+        }
+        catch (IOException)
+        {
+            // The file is gone or cannot be removed; nothing the caller can do at shutdown.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The socket's descriptor, read only when tracing (reading it marks the handle as exposed).</summary>
+    public static int FdOf(Socket socket)
+    {
+        try
+        {
+            return (int)socket.SafeHandle.DangerousGetHandle();
+        }
+        catch (ObjectDisposedException)
+        {
+            return -1;
+        }
+    }
+
+    public static string Describe(EndPoint address) => address switch
+    {
+        IPEndPoint ip when ip.Address.IsIPv4MappedToIPv6 => new IPEndPoint(ip.Address.MapToIPv4(), ip.Port).ToString(),
+        UnixDomainSocketEndPoint unix when string.IsNullOrEmpty(unix.ToString()) => "(unnamed)",
+        UnixDomainSocketEndPoint unix when unix.ToString() is { Length: > 0 } path && path[0] == '\0' => $"@{path[1..]}",
+        UnixDomainSocketEndPoint unix => $"\"{unix}\"",
+        _ => address.ToString() ?? "?",
+    };
+
+    private static string? BoundNote(EndPoint requested, EndPoint? bound) =>
+        requested is IPEndPoint { Port: 0 } && bound is IPEndPoint actual ? $"the OS chose port {actual.Port}" : null;
+
+    private static string FamilyName(AddressFamily family) => family switch
+    {
+        AddressFamily.InterNetwork => "AF_INET",
+        AddressFamily.InterNetworkV6 => "AF_INET6",
+        AddressFamily.Unix => "AF_UNIX",
+        _ => family.ToString(),
+    };
+
+    private static string TypeName(SocketType type) => type switch
+    {
+        SocketType.Stream => "SOCK_STREAM",
+        SocketType.Dgram => "SOCK_DGRAM",
+        SocketType.Seqpacket => "SOCK_SEQPACKET",
+        _ => type.ToString(),
+    };
+
+    private static string ProtocolName(ProtocolType protocol) => protocol switch
+    {
+        ProtocolType.Tcp => "IPPROTO_TCP",
+        ProtocolType.Udp => "IPPROTO_UDP",
+        _ => "0",
+    };
+
+    private static string LevelName(SocketOptionLevel level) => level switch
+    {
+        SocketOptionLevel.Socket => "SOL_SOCKET",
+        SocketOptionLevel.Tcp => "IPPROTO_TCP",
+        SocketOptionLevel.IPv6 => "IPPROTO_IPV6",
+        SocketOptionLevel.IP => "IPPROTO_IP",
+        _ => level.ToString(),
+    };
+
+    private static string OptionName(SocketOptionName name) => name switch
+    {
+        SocketOptionName.ReuseAddress => "SO_REUSEADDR",
+        SocketOptionName.IPv6Only => "IPV6_V6ONLY",
+        SocketOptionName.NoDelay => "TCP_NODELAY",
+        SocketOptionName.Broadcast => "SO_BROADCAST",
+        SocketOptionName.KeepAlive => "SO_KEEPALIVE",
+        _ => name.ToString(),
+    };
+}
