@@ -22,11 +22,18 @@ internal static class CliRunner
             DemoCommand.Create(),
         };
 
+        if (args.Length == 0)
+        {
+            Reporter.Error("no command given; try 'sockit demo' to see sockets at work, or 'sockit --help' for every command");
+            return Usage;
+        }
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {
-            var command = string.Join(' ', parsed.CommandResult.Command.Name == root.Name ? [] : new[] { parsed.CommandResult.Command.Name });
-            Reporter.Error($"{parsed.Errors[0].Message} (see 'sockit {command}{(command.Length > 0 ? " " : "")}--help')");
+            var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
+            // An unknown word explains itself better than the "required command" error it causes.
+            var error = parsed.UnmatchedTokens.Count > 0 ? $"unknown command or option '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
+            Reporter.Error($"{error.TrimEnd('.')} (see 'sockit {command}--help')");
             return Usage;
         }
 

@@ -19,8 +19,8 @@ internal static class Binder
         {
             if (endpoint.IsAnyAddress && address.AddressFamily == AddressFamily.InterNetworkV6)
                 Traced.SetOption(socket, SocketOptionLevel.IPv6, SocketOptionName.IPv6Only, 0, tracer); // dual-stack: IPv4 too
-            if (endpoint.Transport == TransportKind.Tcp)
-                Traced.SetOption(socket, SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, 1, tracer); // rebind despite TIME_WAIT
+            if (endpoint.Transport == TransportKind.Tcp && OperatingSystem.IsLinux())
+                Traced.SetReuseAddress(socket, tracer); // rebind despite TIME_WAIT
             try
             {
                 Traced.Bind(socket, address, tracer);

@@ -17,6 +17,8 @@ internal static class Failures
             new(SockitError.NoSuchSocketFile, $"no such socket file {target.Path}: start the server first or check the path", ex),
         SocketError.AddressNotAvailable when target.IsUnixDomain =>
             new(SockitError.ConnectionRefused, $"nothing is bound to the abstract socket @{target.Path}: start the server first", ex),
+        SocketError.ConnectionReset or SocketError.ConnectionAborted =>
+            new(SockitError.ConnectionReset, $"connection reset by {target} while connecting: the server dropped it at once (full, or refusing this client)", ex),
         SocketError.AccessDenied =>
             new(SockitError.PermissionDenied, $"permission denied connecting to {target}: check the socket file's permissions or your rights", ex),
         SocketError.TimedOut =>

@@ -37,6 +37,20 @@ internal static class Traced
             0, SocketError.Success, start, Stopwatch.GetTimestamp()));
     }
 
+    /// <summary>
+    /// Sets SO_REUSEADDR alone, so a server can rebind a port whose old connections linger in TIME_WAIT. Not through
+    /// SocketOptionName.ReuseAddress: on Linux .NET maps that to SO_REUSEPORT as well, which would let two servers share
+    /// one port silently instead of the second being told "address in use".
+    /// </summary>
+    public static void SetReuseAddress(Socket socket, ISocketTracer? tracer)
+    {
+        const int SolSocket = 1, SoReuseAddr = 2;
+        var start = Stopwatch.GetTimestamp();
+        socket.SetRawSocketOption(SolSocket, SoReuseAddr, BitConverter.GetBytes(1));
+        tracer?.Record(new SocketCallEvent(SocketCall.SetSockOpt, FdOf(socket), "SOL_SOCKET, SO_REUSEADDR, 1",
+            0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+    }
+
     /// <summary>Sets SO_LINGER to 0 so that close() sends a reset instead of a FIN.</summary>
     public static void SetLingerZero(Socket socket, ISocketTracer? tracer)
     {
@@ -211,7 +225,6 @@ internal static class Traced
 
     private static string OptionName(SocketOptionName name) => name switch
     {
-        SocketOptionName.ReuseAddress => "SO_REUSEADDR",
         SocketOptionName.IPv6Only => "IPV6_V6ONLY",
         SocketOptionName.NoDelay => "TCP_NODELAY",
         SocketOptionName.Broadcast => "SO_BROADCAST",

@@ -1,0 +1,192 @@
+using Sockit.Testing;
+
+namespace Sockit.Cli.Tests;
+
+/// <summary>connect ↔ listen over every transport: TCP v4 and v6, UDP, Unix stream, abstract, Unix datagram.</summary>
+public sealed class TransportTests
+{
+    private static async Task AssertConversationAsync(string listenEndpoint, string? connectEndpoint = null)
+    {
+        var (listener, address) = listenEndpoint.EndsWith(":0", StringComparison.Ordinal)
+            ? await SockitCli.ListenAsync(listenEndpoint)
+            : (SockitCli.Start("listen", listenEndpoint, "-v"), listenEndpoint);
+        await using var _ = listener;
+        if (!listenEndpoint.EndsWith(":0", StringComparison.Ordinal)) await listener.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+        await listener.WriteAsync("pong\n");
+        listener.CloseStdin();
+
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("ping\n", "connect", connectEndpoint ?? address);
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("pong\n", stdout);
+        Assert.Equal(0, await listener.WaitForExitAsync());
+        Assert.Equal("ping\n", await listener.ReadStdoutTextAsync());
+    }
+
+    [Fact]
+    public Task Tcp_over_ipv4() => AssertConversationAsync("127.0.0.1:0");
+
+    [Fact]
+    public Task Tcp_over_ipv6() => AssertConversationAsync("[::1]:0");
+
+    [Fact]
+    public Task Tcp_with_scheme_and_loopback_shorthand() => AssertConversationAsync(":0");
+
+    [Fact]
+    public async Task Unix_stream_socket_file_is_removed_when_done()
+    {
+        var path = TempPath.Socket();
+        await AssertConversationAsync($"unix://{path}");
+        Assert.False(File.Exists(path), "the socket file should be removed on exit");
+    }
+
+    [Fact]
+    public Task Unix_abstract_socket() => AssertConversationAsync($"unix://@sockit-test-{Guid.NewGuid():N}");
+
+    [Fact]
+    public async Task Udp_datagrams_both_ways_and_sigterm_stops_the_listener()
+    {
+        var (listener, address) = await SockitCli.ListenAsync("udp://127.0.0.1:0");
+        await using var _ = listener;
+        await listener.WriteAsync("pong\n");
+
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("ping\n", "connect", address, "--idle-timeout", "3s");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("pong\n", stdout);
+        Assert.Equal("ping\n", System.Text.Encoding.UTF8.GetString(await listener.WaitForStdoutAsync(5)));
+        listener.Signal(15);
+        Assert.Equal(0, await listener.WaitForExitAsync());
+    }
+
+    [Fact]
+    public async Task Unix_datagram_socket()
+    {
+        var path = TempPath.Socket();
+        await using var listener = SockitCli.Start("listen", $"unixgram://{path}", "-v");
+        await listener.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+        await listener.WriteAsync("pong\n");
+
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("ping\n", "connect", $"unixgram://{path}", "--idle-timeout", "3s");
+
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("pong\n", stdout);
+        listener.Signal(2);
+        Assert.Equal(0, await listener.WaitForExitAsync());
+        Assert.Equal("ping\n", await listener.ReadStdoutTextAsync());
+        Assert.False(File.Exists(path), "the socket file should be removed on SIGINT");
+    }
+
+    [Fact]
+    public async Task Udp_refused_is_reported()
+    {
+        var port = Ports.Free();
+        var (exit, _, stderr) = await SockitCli.RunAsync("ping\n", "connect", $"udp://127.0.0.1:{port}", "-i", "3s");
+        Assert.Equal(1, exit);
+        Assert.Contains("refused the datagram", stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Keep_open_serves_many_clients_at_once_and_stops_cleanly_on_sigterm()
+    {
+        var path = TempPath.Socket();
+        await using var listener = SockitCli.Start("listen", $"unix://{path}", "-k", "-v");
+        await listener.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+
+        // Three clients connected at the same time, each half-closing after its line.
+        var clients = Enumerable.Range(1, 3).Select(i => SockitCli.RunAsync($"client {i}\n", "connect", $"unix://{path}", "-q")).ToArray();
+        var results = await Task.WhenAll(clients);
+        Assert.All(results, r => Assert.True(r.ExitCode == 0, r.Stderr));
+
+        var seen = System.Text.Encoding.UTF8.GetString(await listener.WaitForStdoutAsync("client 1\nclient 2\nclient 3\n".Length));
+        Assert.Equal(["client 1", "client 2", "client 3"], seen.Split('\n', StringSplitOptions.RemoveEmptyEntries).Order());
+        listener.Signal(15);
+        Assert.Equal(0, await listener.WaitForExitAsync());
+        Assert.False(File.Exists(path), "the socket file should be removed on SIGTERM");
+    }
+
+    [Fact]
+    public async Task Keep_open_broadcasts_stdin_to_every_client()
+    {
+        var (listener, address) = await SockitCli.ListenAsync("127.0.0.1:0", "-k", "-v");
+        await using var _ = listener;
+        await using var first = SockitCli.Start("connect", address, "--recv-only");
+        await using var second = SockitCli.Start("connect", address, "--recv-only");
+        await listener.WaitForStderrAsync(l => l.Contains("connection from", StringComparison.Ordinal));
+        await WaitForSecondConnectionAsync(listener);
+
+        await listener.WriteAsync("to everyone\n");
+        listener.CloseStdin(); // input EOF: every client's sending side is shut down, so they end
+
+        Assert.Equal(0, await first.WaitForExitAsync());
+        Assert.Equal(0, await second.WaitForExitAsync());
+        Assert.Equal("to everyone\n", await first.ReadStdoutTextAsync());
+        Assert.Equal("to everyone\n", await second.ReadStdoutTextAsync());
+    }
+
+    private static async Task WaitForSecondConnectionAsync(ChildProcess listener)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (listener.Stderr.Split('\n').Count(l => l.Contains("connection from", StringComparison.Ordinal)) < 2)
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException(listener.Stderr);
+            await listener.WaitForStderrAsync(l => l.Contains("connection from", StringComparison.Ordinal) && !listener.Stderr.Contains(l + "\n", StringComparison.Ordinal), TimeSpan.FromSeconds(1)).ContinueWith(_ => { }, TaskScheduler.Default);
+        }
+    }
+
+    [Fact]
+    public async Task Max_clients_refuses_the_extra_client_with_a_reset()
+    {
+        var (listener, address) = await SockitCli.ListenAsync("127.0.0.1:0", "-k", "-v", "--max-clients", "1");
+        await using var _ = listener;
+        await using var first = SockitCli.Start("connect", address, "--recv-only");
+        await listener.WaitForStderrAsync(l => l.Contains("connection from", StringComparison.Ordinal));
+
+        var (exit, _, stderr) = await SockitCli.RunAsync("", "connect", address, "--recv-only");
+
+        Assert.Equal(1, exit);
+        Assert.Contains("connection reset", stderr, StringComparison.Ordinal);
+        await listener.WaitForStderrAsync(l => l.Contains("--max-clients 1 reached", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Allow_and_deny_by_source_address()
+    {
+        var python = Peers.Require("python3");
+        var (listener, address) = await SockitCli.ListenAsync("127.0.0.1:0", "-k", "-v", "--allow", "127.0.0.2/32");
+        await using var _ = listener;
+        listener.CloseStdin();
+        var port = address.Split(':')[^1];
+
+        await using var denied = ChildProcess.Start(python, ["-c", PythonScripts.ClientFromSource, "127.0.0.1", port, "127.0.0.1"]);
+        Assert.Equal(0, await denied.WaitForExitAsync());
+        Assert.Equal("reset\n", await denied.ReadStdoutTextAsync());
+
+        await using var allowed = ChildProcess.Start(python, ["-c", PythonScripts.ClientFromSource, "127.0.0.1", port, "127.0.0.2"]);
+        Assert.Equal(0, await allowed.WaitForExitAsync());
+        Assert.Equal("closed\n", await allowed.ReadStdoutTextAsync());
+        Assert.Equal("hi from 127.0.0.2", System.Text.Encoding.UTF8.GetString(await listener.WaitForStdoutAsync(17)));
+        Assert.Contains("refused 127.0.0.1:", listener.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Unix_socket_mode_is_applied()
+    {
+        var path = TempPath.Socket();
+        await using var listener = SockitCli.Start("listen", $"unix://{path}", "--mode", "600", "-v");
+        await listener.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(path));
+    }
+
+    [Fact]
+    public async Task A_stale_socket_file_is_replaced()
+    {
+        var python = Peers.Require("python3");
+        var path = TempPath.Socket();
+        // A process that binds and exits without unlinking leaves its socket file behind, as a crashed server does.
+        await using (var dead = ChildProcess.Start(python, ["-c", "import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])", path]))
+            Assert.Equal(0, await dead.WaitForExitAsync());
+        Assert.True(File.Exists(path));
+        await AssertConversationAsync($"unix://{path}");
+    }
+}
