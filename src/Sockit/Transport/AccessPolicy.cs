@@ -36,7 +36,7 @@ public sealed class AccessPolicy
         if (IPAddress.TryParse(trimmed, out var address))
             return new IPNetwork(address, address.AddressFamily == AddressFamily.InterNetwork ? 32 : 128);
         throw new SockitException(SockitError.InvalidArgument,
-            $"invalid CIDR '{text}': write a network as address/prefix, such as 127.0.0.0/8 or ::1/128 (host bits must be zero)");
+            $"invalid CIDR '{text}': write a network as address/prefix, such as 127.0.0.0/8 or ::1/128");
     }
 
     /// <summary>True when a client at <paramref name="remote"/> may connect.</summary>

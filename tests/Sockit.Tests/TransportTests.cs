@@ -1,0 +1,145 @@
+using System.Security.Cryptography;
+using System.Text;
+using Sockit.Endpoints;
+using Sockit.Relay;
+using Sockit.Tracing;
+using Sockit.Transport;
+
+namespace Sockit.Tests;
+
+/// <summary>The library over real loopback sockets of every kind, without the CLI.</summary>
+public sealed class TransportTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string> StreamEndpoints => new()
+    {
+        "127.0.0.1:0",
+        "[::1]:0",
+        $"unix:///tmp/sockit-lib-{Guid.NewGuid():N}.sock",
+        $"unix://@sockit-lib-{Guid.NewGuid():N}",
+    };
+
+    [Theory]
+    [MemberData(nameof(StreamEndpoints))]
+    public async Task Stream_round_trip_with_half_close(string endpoint)
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse(endpoint), cancellationToken: Token);
+        var accepting = listener.AcceptAsync(Token);
+        await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        await using var server = await accepting;
+
+        var request = RandomNumberGenerator.GetBytes(300_000);
+        var sending = Task.Run(async () =>
+        {
+            await client.SendAsync(request, Token);
+            client.ShutdownSend();
+        }, Token);
+        var received = await ReadToEndAsync(server);
+        await sending;
+        Assert.Equal(SHA256.HashData(request), SHA256.HashData(received));
+
+        // The client half-closed, yet still receives the reply sent after its EOF.
+        await server.SendAsync("reply after EOF"u8.ToArray(), Token);
+        server.Dispose();
+        Assert.Equal("reply after EOF", Encoding.UTF8.GetString(await ReadToEndAsync(client)));
+        Assert.Equal(request.Length, client.BytesSent);
+    }
+
+    [Fact]
+    public async Task Unix_listener_removes_its_socket_file()
+    {
+        var path = $"/tmp/sockit-lib-{Guid.NewGuid():N}.sock";
+        var listener = await Listener.StartAsync(Endpoint.ForUnix(path), cancellationToken: Token);
+        Assert.True(UnixSocketFile.IsSocket(path));
+        listener.Dispose();
+        Assert.False(File.Exists(path));
+    }
+
+    [Theory]
+    [InlineData("udp://127.0.0.1:0")]
+    [InlineData("udp://[::1]:0")]
+    [InlineData("unixgram:///tmp/sockit-lib-dgram.sock")]
+    public async Task Datagrams_round_trip(string endpoint)
+    {
+        await using var server = await DatagramChannel.BindAsync(Endpoint.Parse(endpoint), cancellationToken: Token);
+        await using var client = await DatagramChannel.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        await client.SendAsync("ping"u8.ToArray(), Token);
+        var buffer = new byte[100];
+        var from = await server.ReceiveFromAsync(buffer, Token);
+        Assert.Equal("ping", Encoding.UTF8.GetString(buffer, 0, from.ReceivedBytes));
+        await server.SendToAsync("pong"u8.ToArray(), from.RemoteEndPoint, Token);
+        var n = await client.ReceiveAsync(buffer, Token);
+        Assert.Equal("pong", Encoding.UTF8.GetString(buffer, 0, n));
+    }
+
+    [Fact]
+    public async Task Stream_bridge_half_closes_and_keeps_reading_the_reply()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var serving = Task.Run(async () =>
+        {
+            await using var server = await listener.AcceptAsync(Token);
+            var request = await ReadToEndAsync(server); // returns only at the client's EOF
+            await server.SendAsync(Encoding.UTF8.GetBytes($"got {request.Length}"), Token);
+        }, Token);
+
+        await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        var output = new MemoryStream();
+        var result = await StreamBridge.RunAsync(client, new MemoryStream(new byte[12345]), output, cancellationToken: Token);
+        await serving;
+
+        Assert.Equal("got 12345", Encoding.UTF8.GetString(output.ToArray()));
+        Assert.Equal(BridgeEnding.Completed, result.Ending);
+        Assert.Equal(12345, result.BytesSent);
+        Assert.Equal(9, result.BytesReceived);
+    }
+
+    [Fact]
+    public async Task Tracer_sees_the_seven_steps()
+    {
+        var output = new StringWriter();
+        using var tracer = new TextSocketTracer(output);
+        await using (var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), new ListenerOptions { Tracer = tracer.WithLabel("server") }, Token))
+        {
+            var accepting = listener.AcceptAsync(Token);
+            await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, new DialOptions { Tracer = tracer.WithLabel("client") }, Token);
+            await using var server = await accepting;
+            await client.SendAsync("x"u8.ToArray(), Token);
+            await server.ReceiveAsync(new byte[1], Token);
+        }
+        tracer.Flush();
+        var text = output.ToString();
+        foreach (var call in new[] { "[server] socket(", "[server] bind(", "[server] listen(", "[server] accept(", "[client] socket(", "[client] connect(", "[client] send(", "[server] recv(", "close(" })
+            Assert.Contains(call, text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Connect_errors_are_typed()
+    {
+        var refused = await Assert.ThrowsAsync<SockitException>(() => Dialer.ConnectAsync(Endpoint.Parse("127.0.0.1:1"), cancellationToken: Token));
+        Assert.Equal(SockitError.ConnectionRefused, refused.Error);
+        var missing = await Assert.ThrowsAsync<SockitException>(() => Dialer.ConnectAsync(Endpoint.ForUnix("/tmp/sockit-none.sock"), cancellationToken: Token));
+        Assert.Equal(SockitError.NoSuchSocketFile, missing.Error);
+        var unknown = await Assert.ThrowsAsync<SockitException>(() => Dialer.ConnectAsync(Endpoint.Parse("nonexistent.invalid:1"), cancellationToken: Token));
+        Assert.Equal(SockitError.UnknownHost, unknown.Error);
+    }
+
+    [Fact]
+    public async Task Binding_a_taken_port_says_address_in_use()
+    {
+        await using var first = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var ex = await Assert.ThrowsAsync<SockitException>(() => Listener.StartAsync(first.LocalEndpoint, cancellationToken: Token));
+        Assert.Equal(SockitError.AddressInUse, ex.Error);
+        Assert.Contains($"port {first.LocalEndpoint.Port} is already in use", ex.Message, StringComparison.Ordinal);
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Connection connection)
+    {
+        var all = new MemoryStream();
+        var buffer = new byte[65536];
+        int n;
+        while ((n = await connection.ReceiveAsync(buffer, Token)) > 0) all.Write(buffer, 0, n);
+        return all.ToArray();
+    }
+}
