@@ -37,7 +37,7 @@ internal static class Peers
     {
         "nc" => "netcat-openbsd",
         "python3" => "python3",
-        "setpriv" => "util-linux",
+        "setpriv" or "unshare" => "util-linux",
         _ => tool,
     };
 }

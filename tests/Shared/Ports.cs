@@ -26,9 +26,14 @@ internal static class Ports
     public static async Task WaitForUdpBoundAsync(int port, TimeSpan? timeout = null) =>
         await WaitUntilAsync(() => IsListed(port, tcp: false), $"nothing bound UDP port {port}", timeout);
 
-    /// <summary>Waits until a file exists at <paramref name="path"/> (a Unix socket file being bound).</summary>
-    public static async Task WaitForFileAsync(string path, TimeSpan? timeout = null) =>
-        await WaitUntilAsync(() => File.Exists(path), $"{path} never appeared", timeout);
+    /// <summary>Waits until the kernel lists a listening Unix socket at <paramref name="path"/> (bound is not enough: connect() before listen() is refused).</summary>
+    public static async Task WaitForUnixListenerAsync(string path, TimeSpan? timeout = null) =>
+        await WaitUntilAsync(() => File.ReadLines("/proc/net/unix").Skip(1).Any(line =>
+        {
+            // Num RefCount Protocol Flags Type St Inode Path; flag 00010000 (__SO_ACCEPTCON) marks a listening socket
+            var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            return fields.Length >= 8 && fields[7] == path && fields[3] == "00010000";
+        }), $"nothing listened on {path}", timeout);
 
     private static async Task WaitUntilAsync(Func<bool> condition, string failure, TimeSpan? timeout)
     {

@@ -70,6 +70,18 @@ public sealed class ErrorTests
     }
 
     [Fact]
+    public async Task Unreachable_in_a_network_namespace_whose_loopback_is_down()
+    {
+        // A fresh network namespace has lo down: connecting even to 127.0.0.1 finds no route, and no packet leaves.
+        Peers.RequireRoot();
+        var unshare = Peers.Require("unshare");
+        await using var process = ChildProcess.Start(unshare, ["-n", "dotnet", SockitCli.Dll, "connect", "127.0.0.1:5000"]);
+        process.CloseStdin();
+        Assert.Equal(1, await process.WaitForExitAsync());
+        AssertOneLine(process.Stderr, "127.0.0.1:5000 is unreachable: no route to that host");
+    }
+
+    [Fact]
     public async Task No_such_socket_file()
     {
         var (exit, _, stderr) = await SockitCli.RunAsync("", "connect", "unix:///tmp/sockit-no-such-file.sock");
@@ -80,17 +92,10 @@ public sealed class ErrorTests
     [Fact]
     public async Task Permission_denied_on_a_socket_file()
     {
-        Peers.RequireRoot();
-        Peers.Require("setpriv");
-        var (listener, _) = (SockitCli.Start("listen", $"unix://{TempPath.Socket()}"), 0);
-        await using var __ = listener;
         var path = TempPath.Socket();
-        await using var owner = SockitCli.Start("listen", $"unix://{path}", "--mode", "600");
-        await Ports.WaitForFileAsync(path);
-        await using var client = ChildProcess.Start("setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", Path.Combine(AppContext.BaseDirectory, "Sockit.Cli.dll"), "connect", $"unix://{path}"],
-            new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" });
-        client.CloseStdin();
+        await using var owner = SockitCli.Start("listen", $"unix://{path}", "--mode", "600", "-v");
+        await owner.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal)); // after chmod and listen()
+        await using var client = SockitCli.StartAsNobody("connect", $"unix://{path}");
         Assert.Equal(1, await client.WaitForExitAsync());
         AssertOneLine(client.Stderr, "permission denied");
     }
@@ -98,12 +103,7 @@ public sealed class ErrorTests
     [Fact]
     public async Task Privileged_port_without_the_right()
     {
-        Peers.RequireRoot();
-        Peers.Require("setpriv");
-        await using var process = ChildProcess.Start("setpriv",
-            ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", Path.Combine(AppContext.BaseDirectory, "Sockit.Cli.dll"), "listen", "127.0.0.1:81"],
-            new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" });
-        process.CloseStdin();
+        await using var process = SockitCli.StartAsNobody("listen", "127.0.0.1:81");
         Assert.Equal(1, await process.WaitForExitAsync());
         AssertOneLine(process.Stderr, "ports below 1024 need root or the CAP_NET_BIND_SERVICE capability");
     }
@@ -135,9 +135,8 @@ public sealed class ErrorTests
     public async Task Live_unix_socket_is_not_taken_over()
     {
         var path = TempPath.Socket();
-        var (first, _) = (SockitCli.Start("listen", $"unix://{path}"), 0);
-        await using var _ = first;
-        await Ports.WaitForFileAsync(path);
+        await using var first = SockitCli.Start("listen", $"unix://{path}", "-v");
+        await first.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal));
 
         var (exit, _, stderr) = await SockitCli.RunAsync("", "listen", $"unix://{path}");
 

@@ -51,7 +51,7 @@ public sealed class InteropTests
         var path = TempPath.Socket();
         // socat answers each client with what it sent, upper-cased, after the client's EOF.
         await using var server = ChildProcess.Start(socat, [$"UNIX-LISTEN:{path}", "EXEC:tr a-z A-Z"]);
-        await Ports.WaitForFileAsync(path);
+        await Ports.WaitForUnixListenerAsync(path);
 
         var (exit, stdout, stderr) = await SockitCli.RunAsync("shout this\n", "connect", $"unix://{path}");
 

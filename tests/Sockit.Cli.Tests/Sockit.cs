@@ -5,9 +5,20 @@ namespace Sockit.Cli.Tests;
 /// <summary>Runs the built sockit command as a separate process, exactly as a user would.</summary>
 internal static class SockitCli
 {
-    private static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Sockit.Cli.dll");
+    public static readonly string Dll = Path.Combine(AppContext.BaseDirectory, "Sockit.Cli.dll");
 
     public static ChildProcess Start(params string[] arguments) => ChildProcess.Start("dotnet", [Dll, .. arguments]);
+
+    /// <summary>Runs sockit as the unprivileged user nobody (needs root and setpriv), with stdin closed.</summary>
+    public static ChildProcess StartAsNobody(params string[] arguments)
+    {
+        Peers.RequireRoot();
+        var setpriv = Peers.Require("setpriv");
+        var process = ChildProcess.Start(setpriv, ["--reuid=65534", "--regid=65534", "--clear-groups", "dotnet", Dll, .. arguments],
+            new Dictionary<string, string> { ["HOME"] = "/tmp", ["DOTNET_CLI_HOME"] = "/tmp" });
+        process.CloseStdin();
+        return process;
+    }
 
     /// <summary>Runs to completion with the given stdin; returns exit code, stdout and stderr.</summary>
     public static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string stdin, params string[] arguments)

@@ -24,5 +24,5 @@ public sealed record BridgeOptions
     public HexDumpWriter? Dump { get; init; }
 
     /// <summary>Size of each read. 64 KiB keeps syscalls few without holding much memory.</summary>
-    public int BufferSize { get; init; } = 64 * 1024;
+    public int BufferSize { get; init; } = 256 * 1024;
 }
