@@ -19,6 +19,7 @@ internal static class CliRunner
             CommonOptions.Trace,
             ConnectCommand.Create(),
             ListenCommand.Create(),
+            ServeCommand.Create(),
             DemoCommand.Create(),
         };
 

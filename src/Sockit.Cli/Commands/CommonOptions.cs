@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Sockit.Cli;
 using Sockit.Endpoints;
 using Sockit.Tracing;
 
@@ -70,5 +71,25 @@ internal static class CommonOptions
         if (Endpoint.TryParse(text, out var endpoint, out var error)) return endpoint;
         result.AddError($"invalid endpoint '{text}': {error}; accepted forms: {Endpoint.AcceptedForms}");
         return null!;
+    }
+
+    /// <summary>Octal permissions for a Unix socket file (--mode 600), checked against the endpoint.</summary>
+    public static UnixFileMode? ParseMode(string? text, Endpoint endpoint)
+    {
+        if (text is null) return null;
+        if (!endpoint.IsUnixDomain || endpoint.IsAbstract)
+            throw new UsageException("--mode sets a Unix socket file's permissions; it needs a unix:///path or unixgram:///path endpoint");
+        try
+        {
+            var bits = Convert.ToInt32(text, 8);
+            if (bits is >= 0 and <= 0x1FF) return (UnixFileMode)bits;
+        }
+        catch (FormatException)
+        {
+        }
+        catch (ArgumentException)
+        {
+        }
+        throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"invalid --mode '{text}': use octal permissions such as 600 or 660"));
     }
 }

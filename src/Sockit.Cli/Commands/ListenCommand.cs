@@ -39,7 +39,7 @@ internal static class ListenCommand
             var local = parse.GetValue(endpoint)!;
             var policy = AccessPolicy.Parse(parse.GetValue(allow) ?? [], parse.GetValue(deny) ?? []);
             if (policy.HasRules && local.IsUnixDomain) throw new UsageException("--allow and --deny apply to TCP and UDP clients; Unix sockets are guarded by --mode");
-            var fileMode = ParseMode(parse.GetValue(mode), local);
+            var fileMode = CommonOptions.ParseMode(parse.GetValue(mode), local);
             var isVerbose = parse.GetValue(verbose);
             var dump = parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null;
             using var tracer = CommonOptions.CreateTracer(parse);
@@ -113,24 +113,5 @@ internal static class ListenCommand
     private static void AnnounceListening(Endpoint bound, Endpoint requested, bool verbose)
     {
         if (verbose || (!requested.IsUnixDomain && requested.Port == 0)) Reporter.Info($"listening on {bound}");
-    }
-
-    private static UnixFileMode? ParseMode(string? text, Endpoint endpoint)
-    {
-        if (text is null) return null;
-        if (!endpoint.IsUnixDomain || endpoint.IsAbstract)
-            throw new UsageException("--mode sets a Unix socket file's permissions; it needs a unix:///path or unixgram:///path endpoint");
-        try
-        {
-            var bits = Convert.ToInt32(text, 8);
-            if (bits is >= 0 and <= 0x1FF) return (UnixFileMode)bits;
-        }
-        catch (FormatException)
-        {
-        }
-        catch (ArgumentException)
-        {
-        }
-        throw new UsageException(string.Create(CultureInfo.InvariantCulture, $"invalid --mode '{text}': use octal permissions such as 600 or 660"));
     }
 }

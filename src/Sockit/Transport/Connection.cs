@@ -67,6 +67,22 @@ public sealed class Connection : IAsyncDisposable, IDisposable
         return received;
     }
 
+    /// <summary>
+    /// Waits until data (or EOF) can be read, without a buffer: a server holding thousands of idle connections then
+    /// needs no memory for them until they speak (a zero-byte read, as Kestrel does).
+    /// </summary>
+    public async ValueTask WaitReadableAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            throw Failures.Transfer(ex, RemoteEndpoint);
+        }
+    }
+
     /// <summary>Sends all of <paramref name="data"/>.</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

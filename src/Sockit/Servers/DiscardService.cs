@@ -1,0 +1,22 @@
+using Sockit.Transport;
+
+namespace Sockit.Servers;
+
+/// <summary>RFC 863 discard: reads everything and answers nothing.</summary>
+internal sealed class DiscardService : IStreamService, IDatagramService
+{
+    // Every connection reads into this one buffer: the bytes are thrown away, so sharing it costs nothing and keeps
+    // memory flat however many clients are sending.
+    private static readonly byte[] Sink = new byte[64 * 1024];
+
+    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    {
+        while (true)
+        {
+            await connection.WaitReadableAsync(context.Abort).ConfigureAwait(false);
+            if (await connection.ReceiveAsync(Sink, context.Abort).ConfigureAwait(false) == 0) return;
+        }
+    }
+
+    public int Reply(ReadOnlySpan<byte> request, Span<byte> reply) => -1;
+}

@@ -1,0 +1,38 @@
+using System.Buffers;
+using Sockit.Transport;
+
+namespace Sockit.Servers;
+
+/// <summary>RFC 862 echo: every byte comes back, in order; the client's EOF ends the exchange.</summary>
+internal sealed class EchoService : IStreamService, IDatagramService
+{
+    private const int BufferSize = 64 * 1024;
+
+    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    {
+        var mayHaveMore = false;
+        while (true)
+        {
+            // Idle connections hold no buffer: wait for data first, then borrow one (unless the last read filled it).
+            if (!mayHaveMore) await connection.WaitReadableAsync(context.Abort).ConfigureAwait(false);
+            var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
+            try
+            {
+                var received = await connection.ReceiveAsync(buffer, context.Abort).ConfigureAwait(false);
+                if (received == 0) return;
+                await connection.SendAsync(buffer.AsMemory(0, received), context.Abort).ConfigureAwait(false);
+                mayHaveMore = received == buffer.Length;
+            }
+            finally
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+            }
+        }
+    }
+
+    public int Reply(ReadOnlySpan<byte> request, Span<byte> reply)
+    {
+        request.CopyTo(reply);
+        return request.Length;
+    }
+}

@@ -1,0 +1,26 @@
+namespace Sockit.Servers.Http;
+
+/// <summary>Limits of the HTTP echo server: each breach gets its status code and a one-line reason.</summary>
+public sealed record HttpEchoOptions
+{
+    /// <summary>Longest request line (414 beyond).</summary>
+    public int MaxRequestLine { get; init; } = 8 * 1024;
+
+    /// <summary>Largest header block, request line excluded (431 beyond).</summary>
+    public int MaxHeaderBytes { get; init; } = 32 * 1024;
+
+    /// <summary>Most header fields (431 beyond).</summary>
+    public int MaxHeaderCount { get; init; } = 100;
+
+    /// <summary>Largest request body (413 beyond).</summary>
+    public long MaxBody { get; init; } = 1024 * 1024;
+
+    /// <summary>Time allowed to send a request's headers, counted from its first byte (408 beyond): the slowloris guard.</summary>
+    public TimeSpan HeaderTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>How long a keep-alive connection may sit idle between requests before it is closed.</summary>
+    public TimeSpan KeepAliveTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>The longest <c>?delay=</c> a client may ask for.</summary>
+    public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
+}
