@@ -93,17 +93,19 @@ internal sealed class HttpEchoSession : IDisposable
     {
         if (_end > _start) return true; // a pipelined request is already here
         ReleaseBuffer();
-        if (_context.Stopping.IsCancellationRequested) return false;
+        // A request that arrived before the stop is still answered; none is waited for after it.
+        if (_context.Stopping.IsCancellationRequested) return HasUnreadBytes();
         ResetTimer(_options.KeepAliveTimeout);
         _idle = true;
         try
         {
-            if (_context.Stopping.IsCancellationRequested) return false;
+            if (_context.Stopping.IsCancellationRequested) return HasUnreadBytes();
             await _connection.WaitReadableAsync(_timer.Token).ConfigureAwait(false);
             return true;
         }
         catch (OperationCanceledException) when (!_context.Abort.IsCancellationRequested)
         {
+            if (HasUnreadBytes()) return true;
             _state.Outcome = _context.Stopping.IsCancellationRequested ? "closed idle keep-alive at shutdown" : "closed idle keep-alive";
             return false;
         }
@@ -443,6 +445,18 @@ internal sealed class HttpEchoSession : IDisposable
             _timer = CancellationTokenSource.CreateLinkedTokenSource(_context.Abort);
         }
         _timer.CancelAfter(limit);
+    }
+
+    private bool HasUnreadBytes()
+    {
+        try
+        {
+            return _connection.Socket.Available > 0;
+        }
+        catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            return false;
+        }
     }
 
     private void WakeIfIdle()
