@@ -34,7 +34,7 @@ internal static class CliRunner
             var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
             // An unknown word explains itself better than the "required command" error it causes.
             var error = parsed.UnmatchedTokens.Count > 0 ? $"unknown command or option '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
-            Reporter.Error($"{error.TrimEnd('.')} (see 'sockit {command}--help')");
+            Reporter.Error($"{OneLine(error).TrimEnd('.')} (see 'sockit {command}--help')");
             return Usage;
         }
 
@@ -72,5 +72,12 @@ internal static class CliRunner
             if (Environment.GetEnvironmentVariable("SOCKIT_DEBUG") == "1") Console.Error.WriteLine(ex);
             return Failure;
         }
+    }
+
+    /// <summary>Some parser messages list choices on lines of their own; an error is one line.</summary>
+    private static string OneLine(string message)
+    {
+        var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        return lines.Length <= 1 ? message.Trim() : $"{lines[0]} {string.Join(", ", lines[1..])}";
     }
 }

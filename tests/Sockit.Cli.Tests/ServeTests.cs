@@ -1,0 +1,178 @@
+using System.Text.Json;
+using Sockit.Testing;
+
+namespace Sockit.Cli.Tests;
+
+/// <summary>sockit serve as a process, against the clients people point at test servers: curl, nc, Python.</summary>
+public sealed class ServeTests
+{
+    private static async Task<(ChildProcess Server, string Address)> ServeAsync(params string[] arguments)
+    {
+        var server = SockitCli.Start(["serve", .. arguments]);
+        var line = await server.WaitForStderrAsync(l => l.Contains("serving ", StringComparison.Ordinal));
+        var address = line.Split(" on ")[1].Split(' ')[0];
+        return (server, address);
+    }
+
+    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string tool, params string[] arguments)
+    {
+        await using var process = ChildProcess.Start(Peers.Require(tool), arguments);
+        process.CloseStdin();
+        var exit = await process.WaitForExitAsync();
+        return (exit, await process.ReadStdoutTextAsync(), process.Stderr);
+    }
+
+    [Fact]
+    public async Task Curl_gets_the_status_it_asked_for_with_its_reason_phrase()
+    {
+        var (server, address) = await ServeAsync("http-echo", "127.0.0.1:0");
+        await using var _ = server;
+        var (exit, stdout, stderr) = await RunAsync("curl", "-sS", "-i", $"http://{address}/missing?status=404", "-H", "X-Test: 1");
+        Assert.True(exit == 0, stderr);
+        Assert.StartsWith("HTTP/1.1 404 Not Found\r\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("Request Method: GET\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("Response Status: 404 Not Found\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("X-Test: 1\n", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Curl_gets_json_and_uploads_chunked()
+    {
+        var (server, address) = await ServeAsync("http-echo", "127.0.0.1:0");
+        await using var _ = server;
+        var file = Path.GetTempFileName();
+        await File.WriteAllTextAsync(file, "chunked upload body", TestContext.Current.CancellationToken);
+        try
+        {
+            var (exit, stdout, stderr) = await RunAsync("curl", "-sS", "-H", "Accept: application/json", "-H", "Transfer-Encoding: chunked",
+                "--data-binary", $"@{file}", $"http://{address}/upload");
+            Assert.True(exit == 0, stderr);
+            using var json = JsonDocument.Parse(stdout);
+            Assert.Equal("POST", json.RootElement.GetProperty("method").GetString());
+            Assert.Equal("chunked upload body", json.RootElement.GetProperty("body").GetString());
+            Assert.Contains(json.RootElement.GetProperty("headers").EnumerateArray(), h => h.GetProperty("value").GetString() == "chunked");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Curl_reuses_one_keep_alive_connection_and_the_log_shows_it()
+    {
+        var (server, address) = await ServeAsync("http-echo", "127.0.0.1:0", "--log", "--log-format", "json");
+        await using var _ = server;
+        var (exit, stdout, stderr) = await RunAsync("curl", "-sS", "-v", $"http://{address}/a", $"http://{address}/b");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("Request Target: /a", stdout, StringComparison.Ordinal);
+        Assert.Contains("Request Target: /b", stdout, StringComparison.Ordinal);
+        Assert.Contains("Re-using existing connection", stderr, StringComparison.Ordinal);
+
+        server.Signal(15);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        var lines = (await server.ReadStdoutTextAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        using var record = JsonDocument.Parse(Assert.Single(lines));
+        Assert.Equal(2, record.RootElement.GetProperty("requests").GetInt32());
+        Assert.StartsWith("127.0.0.1:", record.RootElement.GetProperty("peer").GetString(), StringComparison.Ordinal);
+        using var summary = JsonDocument.Parse(server.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1]["sockit: ".Length..]);
+        Assert.Equal(2, summary.RootElement.GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task Python_http_client_talks_to_http_echo()
+    {
+        var (server, address) = await ServeAsync("http-echo", "127.0.0.1:0");
+        await using var _ = server;
+        var port = address.Split(':')[^1];
+        const string Script = """
+            import http.client, json, sys
+            c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]), timeout=10)
+            c.request("POST", "/py?format=json&status=201", body=b"from python", headers={"X-Py": "yes"})
+            r = c.getresponse()
+            doc = json.loads(r.read())
+            c.request("GET", "/again?status=418")
+            r2 = c.getresponse()
+            r2.read()
+            print(r.status, r.reason, doc["body"], doc["headers"][-1]["name"], r2.status, r2.reason)
+            """;
+        var (exit, stdout, stderr) = await RunAsync("python3", "-c", Script, port);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("201 Created from python X-Py 418 I'm a teapot\n", stdout);
+    }
+
+    [Fact]
+    public async Task Nc_talks_to_echo_and_daytime()
+    {
+        var (echo, echoAddress) = await ServeAsync("echo", "127.0.0.1:0");
+        await using var _ = echo;
+        var port = echoAddress.Split(':')[^1];
+        await using (var nc = ChildProcess.Start(Peers.Require("nc"), ["-N", "127.0.0.1", port]))
+        {
+            await nc.WriteAsync("echo me\n");
+            nc.CloseStdin();
+            Assert.Equal(0, await nc.WaitForExitAsync());
+            Assert.Equal("echo me\n", await nc.ReadStdoutTextAsync());
+        }
+
+        var (daytime, daytimeAddress) = await ServeAsync("daytime", "127.0.0.1:0");
+        await using var __ = daytime;
+        var (exit, stdout, _) = await RunAsync("nc", "127.0.0.1", daytimeAddress.Split(':')[^1]);
+        Assert.Equal(0, exit);
+        Assert.Matches(@"^\w+day, .+\r\n$", stdout);
+    }
+
+    [Fact]
+    public async Task Python_socket_talks_to_echo_over_a_unix_socket_and_sigterm_cleans_up()
+    {
+        var path = TempPath.Socket();
+        var (server, _) = await ServeAsync("echo", $"unix://{path}");
+        await using var __ = server;
+        const string Script = """
+            import socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            s.settimeout(10)
+            s.connect(sys.argv[1])
+            s.sendall(b"over unix")
+            s.shutdown(socket.SHUT_WR)
+            data = b""
+            while True:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            print(data.decode())
+            """;
+        var (exit, stdout, stderr) = await RunAsync("python3", "-c", Script, path);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("over unix\n", stdout);
+        server.Signal(15);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Contains("stopped echo on unix://", server.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 connections (0 rejected)", server.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task Udp_echo_answers_sockit_connect()
+    {
+        var (server, address) = await ServeAsync("echo", "udp://127.0.0.1:0");
+        await using var _ = server;
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("datagram\n", "connect", address, "-i", "2s");
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("datagram\n", stdout);
+    }
+
+    [Theory]
+    [InlineData(new[] { "serve", "gopher", "127.0.0.1:0" }, "gopher")]
+    [InlineData(new[] { "serve", "http-echo", "udp://127.0.0.1:0" }, "http-echo needs a stream endpoint")]
+    [InlineData(new[] { "serve", "echo", "127.0.0.1:0", "--max-body", "lots" }, "invalid size 'lots'")]
+    [InlineData(new[] { "serve", "echo", "127.0.0.1:0", "--log-format", "xml" }, "xml")]
+    public async Task Bad_serve_arguments_are_usage_errors(string[] arguments, string expected)
+    {
+        var (exit, _, stderr) = await SockitCli.RunAsync("", arguments);
+        Assert.Equal(2, exit);
+        Assert.Contains(expected, stderr, StringComparison.Ordinal);
+        Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+    }
+}
