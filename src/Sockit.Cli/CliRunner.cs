@@ -60,6 +60,11 @@ internal static class CliRunner
         {
             return 130; // interrupted (128 + SIGINT), as shells report it
         }
+        catch (System.Net.Sockets.SocketException ex)
+        {
+            Reporter.Error($"socket error: {ex.Message} ({Sockit.Tracing.ErrnoNames.Of(ex.SocketErrorCode)})");
+            return Failure;
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             Reporter.Error(ex.Message);

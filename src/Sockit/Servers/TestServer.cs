@@ -120,6 +120,8 @@ public sealed class TestServer : IAsyncDisposable
                 RejectBusy(connection);
                 continue;
             }
+            if (LocalEndpoint.Transport == TransportKind.Tcp)
+                connection.Socket.NoDelay = true; // answers go out at once, not held back to be merged (Nagle)
             _open.TryAdd(connection, 0);
             Interlocked.Increment(ref _connections);
             _ = ServeAsync(connection, context); // owned by _open: StopAsync waits for or cuts every one

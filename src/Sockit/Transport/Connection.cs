@@ -21,13 +21,26 @@ public sealed class Connection : IAsyncDisposable, IDisposable
     private int _sendShutdown;
     private int _disposed;
 
-    internal Connection(Socket socket, TransportKind transport, ISocketTracer? tracer)
+    internal Connection(Socket socket, TransportKind transport, ISocketTracer? tracer, EndPoint? dialed = null)
     {
         _socket = socket;
         _tracer = tracer;
         _fd = tracer is null ? -1 : Traced.FdOf(socket);
-        LocalEndpoint = Describe(socket.LocalEndPoint, transport);
-        RemoteEndpoint = Describe(socket.RemoteEndPoint, transport);
+        // A peer that resets at once makes getpeername() fail (ENOTCONN); the address we dialled is still the peer.
+        LocalEndpoint = Describe(AddressOf(() => socket.LocalEndPoint), transport);
+        RemoteEndpoint = Describe(AddressOf(() => socket.RemoteEndPoint) ?? dialed, transport);
+    }
+
+    private static EndPoint? AddressOf(Func<EndPoint?> read)
+    {
+        try
+        {
+            return read();
+        }
+        catch (SocketException)
+        {
+            return null;
+        }
     }
 
     /// <summary>This side's address.</summary>
@@ -47,10 +60,43 @@ public sealed class Connection : IAsyncDisposable, IDisposable
 
     /// <summary>Receives into <paramref name="buffer"/>; returns 0 once the peer has finished sending (EOF).</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
-        var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
+        if (_tracer is null)
+        {
+            // Fast path: a receive that completes at once (data was waiting) costs no state machine.
+            var pending = _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
+            if (pending.IsCompletedSuccessfully)
+            {
+                var received = pending.Result;
+                Interlocked.Add(ref _bytesReceived, received);
+                return new ValueTask<int>(received);
+            }
+            return AwaitReceiveAsync(pending);
+        }
+        return TracedReceiveAsync(buffer, cancellationToken);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> AwaitReceiveAsync(ValueTask<int> pending)
+    {
+        int received;
+        try
+        {
+            received = await pending.ConfigureAwait(false);
+        }
+        catch (SocketException ex)
+        {
+            throw Failures.Transfer(ex, RemoteEndpoint);
+        }
+        Interlocked.Add(ref _bytesReceived, received);
+        return received;
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
+    private async ValueTask<int> TracedReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
+    {
+        var start = Stopwatch.GetTimestamp();
         int received;
         try
         {
@@ -58,11 +104,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable
         }
         catch (SocketException ex)
         {
-            _tracer?.Record(new SocketCallEvent(SocketCall.Recv, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            _tracer!.Record(new SocketCallEvent(SocketCall.Recv, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
             throw Failures.Transfer(ex, RemoteEndpoint);
         }
         Interlocked.Add(ref _bytesReceived, received);
-        _tracer?.Record(new SocketCallEvent(SocketCall.Recv, _fd, null, received, SocketError.Success, start, Stopwatch.GetTimestamp(),
+        _tracer!.Record(new SocketCallEvent(SocketCall.Recv, _fd, null, received, SocketError.Success, start, Stopwatch.GetTimestamp(),
             received == 0 ? "EOF: the peer has finished sending" : null));
         return received;
     }
@@ -71,11 +117,18 @@ public sealed class Connection : IAsyncDisposable, IDisposable
     /// Waits until data (or EOF) can be read, without a buffer: a server holding thousands of idle connections then
     /// needs no memory for them until they speak (a zero-byte read, as Kestrel does).
     /// </summary>
-    public async ValueTask WaitReadableAsync(CancellationToken cancellationToken = default)
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default)
+    {
+        var pending = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
+        return pending.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitReadableAsync(pending);
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask AwaitReadableAsync(ValueTask<int> pending)
     {
         try
         {
-            await _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            await pending.ConfigureAwait(false);
         }
         catch (SocketException ex)
         {
@@ -85,12 +138,49 @@ public sealed class Connection : IAsyncDisposable, IDisposable
 
     /// <summary>Sends all of <paramref name="data"/>.</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    {
+        if (_tracer is null)
+        {
+            // Fast path: a send the kernel takes whole at once (the usual case) costs no state machine.
+            var pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);
+            if (pending.IsCompletedSuccessfully && pending.Result == data.Length)
+            {
+                Interlocked.Add(ref _bytesSent, data.Length);
+                return ValueTask.CompletedTask;
+            }
+            return AwaitSendAsync(pending, data, cancellationToken);
+        }
+        return TracedSendAsync(data, cancellationToken);
+    }
+
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
+    private async ValueTask AwaitSendAsync(ValueTask<int> pending, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var sent = await pending.ConfigureAwait(false);
+            Interlocked.Add(ref _bytesSent, sent);
+            data = data[sent..];
+            while (!data.IsEmpty)
+            {
+                sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                Interlocked.Add(ref _bytesSent, sent);
+                data = data[sent..];
+            }
+        }
+        catch (SocketException ex)
+        {
+            throw Failures.Transfer(ex, RemoteEndpoint);
+        }
+    }
+
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
+    private async ValueTask TracedSendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         while (!data.IsEmpty)
         {
-            var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
+            var start = Stopwatch.GetTimestamp();
             int sent;
             try
             {
@@ -98,11 +188,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable
             }
             catch (SocketException ex)
             {
-                _tracer?.Record(new SocketCallEvent(SocketCall.Send, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+                _tracer!.Record(new SocketCallEvent(SocketCall.Send, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
                 throw Failures.Transfer(ex, RemoteEndpoint);
             }
             Interlocked.Add(ref _bytesSent, sent);
-            _tracer?.Record(new SocketCallEvent(SocketCall.Send, _fd, null, sent, SocketError.Success, start, Stopwatch.GetTimestamp()));
+            _tracer!.Record(new SocketCallEvent(SocketCall.Send, _fd, null, sent, SocketError.Success, start, Stopwatch.GetTimestamp()));
             data = data[sent..];
         }
     }

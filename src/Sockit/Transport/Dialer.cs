@@ -23,7 +23,7 @@ public static class Dialer
         {
             var addresses = await Resolver.ResolveAsync(endpoint, deadline.Token).ConfigureAwait(false);
             var socket = await ConnectAnyAsync(endpoint, addresses, options, deadline.Token).ConfigureAwait(false);
-            return new Connection(socket, endpoint.Transport, options.Tracer);
+            return new Connection(socket, endpoint.Transport, options.Tracer, addresses.Count == 1 ? addresses[0] : null);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && options.ConnectTimeout is { } limit)
         {
