@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using Microsoft.Win32.SafeHandles;
 
 namespace Sockit.Cli.Rendering;
@@ -6,13 +7,37 @@ namespace Sockit.Cli.Rendering;
 /// Raw stdin and stdout as unbuffered streams: bytes pass untouched (no encoding, no line buffering), and each socket
 /// read goes out with one write() so a peer reading our stdout sees data as soon as it arrives.
 /// </summary>
-internal static class Stdio
+internal static partial class Stdio
 {
+    // Linux pipes hold 64 KiB by default, so each read() or write() of a pipe moves at most that. A 1 MiB pipe lets the
+    // 256 KiB socket reads and writes go through in one call each (the default pipe-max-size allows it unprivileged).
+    private const int FSetPipeSize = 1031;
+    private const int PipeSize = 1 << 20;
+
     public static Stream OpenInput() => OperatingSystem.IsWindows()
         ? Console.OpenStandardInput()
-        : new FileStream(new SafeFileHandle(0, ownsHandle: false), FileAccess.Read, bufferSize: 0);
+        : new FileStream(Widen(new SafeFileHandle(0, ownsHandle: false)), FileAccess.Read, bufferSize: 0);
 
     public static Stream OpenOutput() => OperatingSystem.IsWindows()
         ? Console.OpenStandardOutput()
-        : new FileStream(new SafeFileHandle(1, ownsHandle: false), FileAccess.Write, bufferSize: 0);
+        : new FileStream(Widen(new SafeFileHandle(1, ownsHandle: false)), FileAccess.Write, bufferSize: 0);
+
+    private static SafeFileHandle Widen(SafeFileHandle handle)
+    {
+        if (OperatingSystem.IsLinux())
+        {
+            try
+            {
+                // Best effort: on a file or terminal the call fails with EBADF or EINVAL and nothing changes.
+                _ = SetPipeSize((int)handle.DangerousGetHandle(), FSetPipeSize, PipeSize);
+            }
+            catch (Exception ex) when (ex is EntryPointNotFoundException or DllNotFoundException)
+            {
+            }
+        }
+        return handle;
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "fcntl")]
+    private static partial int SetPipeSize(int fd, int command, int size);
 }
