@@ -9,9 +9,11 @@ SIZE = 1 << 30
 
 
 def transfer(server_cmd, client_cmd, data):
-    """Seconds from starting the server to both ends finishing, with the data piped in through cat."""
+    """Seconds from starting the server to both ends finishing, with the data piped in and out through cat, as in a shell pipeline."""
     start = time.monotonic()
-    server = subprocess.Popen(server_cmd, stdout=subprocess.DEVNULL, stdin=subprocess.DEVNULL)
+    server = subprocess.Popen(server_cmd, stdout=subprocess.PIPE, stdin=subprocess.DEVNULL)
+    sink = subprocess.Popen(["cat"], stdin=server.stdout, stdout=subprocess.DEVNULL)
+    server.stdout.close()
     try:
         common.wait_listening(int(server_cmd[-1].split(":")[-1]) if ":" in server_cmd[-1] else int(server_cmd[-1]))
         cat = subprocess.Popen(["cat", data], stdout=subprocess.PIPE)
@@ -20,6 +22,7 @@ def transfer(server_cmd, client_cmd, data):
         client.wait(timeout=120)
         cat.wait(timeout=120)
         server.wait(timeout=120)
+        sink.wait(timeout=120)
     finally:
         server.kill()
     if client.returncode != 0 or server.returncode != 0:
@@ -57,7 +60,7 @@ def main():
     ]
     up_sockit = startup([sockit, "--version"], 30)
     up_nc = startup(["nc", "-h"], 30)
-    print("### connect / listen: 1 GiB of random bytes piped through loopback (median of %d rounds)\n" % rounds)
+    print("### connect / listen: 1 GiB of random bytes, cat | client → server | cat, over loopback (median of %d rounds)\n" % rounds)
     print(common.table(["pipeline", "time", "throughput", "speed vs nc"], rows))
     print("\nTarget: throughput at least nc's (ratio ≥ 1.00×).\n")
     print("### start-up (median of 30 runs)\n")

@@ -16,6 +16,7 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
     private readonly Socket _socket;
     private readonly ISocketTracer? _tracer;
     private readonly Endpoint? _ownedPath;
+    private readonly EndPoint _anyAddress;
     private readonly int _fd;
     private int _disposed;
 
@@ -27,6 +28,13 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
         _fd = tracer is null ? -1 : Traced.FdOf(socket);
         LocalEndpoint = local;
         RemoteEndpoint = remote;
+        // The template recvfrom() fills in: only its family matters, so one serves every receive.
+        _anyAddress = socket.AddressFamily switch
+        {
+            AddressFamily.InterNetworkV6 => new IPEndPoint(IPAddress.IPv6Any, 0),
+            AddressFamily.InterNetwork => new IPEndPoint(IPAddress.Any, 0),
+            _ => new UnixDomainSocketEndPoint("\0"),
+        };
     }
 
     /// <summary>This side's address (the real port when port 0 was asked for).</summary>
@@ -119,15 +127,9 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
     public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
-        EndPoint any = _socket.AddressFamily switch
-        {
-            AddressFamily.InterNetworkV6 => new IPEndPoint(IPAddress.IPv6Any, 0),
-            AddressFamily.InterNetwork => new IPEndPoint(IPAddress.Any, 0),
-            _ => new UnixDomainSocketEndPoint("\0"),
-        };
         try
         {
-            var result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, any, cancellationToken).ConfigureAwait(false);
+            var result = await _socket.ReceiveFromAsync(buffer, SocketFlags.None, _anyAddress, cancellationToken).ConfigureAwait(false);
             _tracer?.Record(new SocketCallEvent(SocketCall.RecvFrom, _fd, null, result.ReceivedBytes, SocketError.Success, start, Stopwatch.GetTimestamp()));
             return result;
         }

@@ -8,6 +8,8 @@ namespace Sockit.Transport;
 /// <summary>The client side of a stream connection: socket() then connect(), trying each address a host resolves to.</summary>
 public static class Dialer
 {
+    private static int _autoBindCounter;
+
     /// <summary>Connects to a TCP or Unix stream endpoint.</summary>
     /// <exception cref="SockitException">Refused, timed out, unreachable, unknown host, no such socket file, permission denied.</exception>
     public static async Task<Connection> ConnectAsync(Endpoint endpoint, DialOptions? options = null, CancellationToken cancellationToken = default)
@@ -71,6 +73,4 @@ public static class Dialer
         var name = $"\0sockit-{Environment.ProcessId}-{Interlocked.Increment(ref _autoBindCounter)}";
         Traced.Bind(socket, new UnixDomainSocketEndPoint(name), tracer);
     }
-
-    private static int _autoBindCounter;
 }
