@@ -20,6 +20,9 @@ internal static class CliRunner
             ConnectCommand.Create(),
             ListenCommand.Create(),
             ServeCommand.Create(),
+            LsCommand.Create(),
+            WaitCommand.Create(),
+            ScanCommand.Create(),
             DemoCommand.Create(),
         };
 

@@ -10,8 +10,21 @@ internal sealed record ConnectionLogLine(
 internal sealed record ServerSummaryLine(
     string Server, string Endpoint, long Connections, long Rejected, long BytesReceived, long BytesSent, long Requests, double UptimeSeconds);
 
+/// <summary>What <c>sockit ls --json</c> prints: the sockets, whether owners were hidden, and counts per kind and state.</summary>
+internal sealed record LsOutput(IReadOnlyList<SocketJson> Sockets, bool OwnersIncomplete, Dictionary<string, Dictionary<string, int>> Summary);
+
+/// <summary>One socket in <c>sockit ls --json</c>; <c>kind</c> uses the table's names (tcp, tcp6, udp, unix, unixgram, …).</summary>
+internal sealed record SocketJson(
+    string Kind, string Family, string State, string Local, string Remote, string LocalAddress, int LocalPort, string RemoteAddress, int RemotePort,
+    long? ReceiveQueue, long? SendQueue, int? Pid, string? Process, int? Uid, long Inode);
+
+/// <summary>What <c>sockit scan --json</c> prints.</summary>
+internal sealed record ScanOutput(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, double DurationMs);
+
 /// <summary>Source-generated JSON for everything the CLI prints as JSON: no reflection, so Native AOT stays warning-free.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ConnectionLogLine))]
 [JsonSerializable(typeof(ServerSummaryLine))]
+[JsonSerializable(typeof(LsOutput))]
+[JsonSerializable(typeof(ScanOutput))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
