@@ -91,6 +91,25 @@ internal sealed class ChildProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>Waits until stdout, read as UTF-8 text, satisfies <paramref name="match"/>; returns that text.</summary>
+    public async Task<string> WaitForStdoutTextAsync(Func<string, bool> match, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? DefaultTimeout);
+        while (true)
+        {
+            Task grew;
+            lock (_stdout)
+            {
+                var text = Encoding.UTF8.GetString(_stdout.GetBuffer(), 0, (int)_stdout.Length);
+                if (match(text)) return text;
+                grew = _stdoutGrew.Task;
+            }
+            var left = deadline - DateTime.UtcNow;
+            if (_stdoutPump.IsCompleted || left <= TimeSpan.Zero) throw new TimeoutException($"stdout never matched; stderr: {Stderr}");
+            await Task.WhenAny(grew, _stdoutPump, Task.Delay(left)).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Waits for a stderr line that matches, such as "listening on …".</summary>
     public async Task<string> WaitForStderrAsync(Func<string, bool> match, TimeSpan? timeout = null)
     {

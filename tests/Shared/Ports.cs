@@ -47,6 +47,9 @@ internal static class Ports
         }
     }
 
+    /// <summary>True when some process (not necessarily the test's) listens on this TCP port now.</summary>
+    public static bool IsTcpListening(int port) => IsListed(port, tcp: true);
+
     private static bool IsListed(int port, bool tcp)
     {
         var tables = tcp ? new[] { "/proc/net/tcp", "/proc/net/tcp6" } : ["/proc/net/udp", "/proc/net/udp6"];
