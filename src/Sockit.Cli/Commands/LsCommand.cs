@@ -79,15 +79,17 @@ internal static class LsCommand
             }
 
             var snapshot = SocketTable.Read(query);
+            using var output = TextTable.OpenStdout();
             if (parse.GetValue(json))
             {
                 var sockets = snapshot.Sockets.Select(s => new SocketJson(KindName(s), s.Family, s.State, s.Local, s.Remote, s.LocalAddress, s.LocalPort,
                     s.RemoteAddress, s.RemotePort, s.ReceiveQueue, s.SendQueue, s.Pid, s.Process, s.Uid, s.Inode)).ToList();
-                Console.Out.WriteLine(JsonSerializer.Serialize(new LsOutput(sockets, snapshot.OwnersIncomplete, Summarize(snapshot.Sockets)), CliJsonContext.Default.LsOutput));
+                output.WriteLine(JsonSerializer.Serialize(new LsOutput(sockets, snapshot.OwnersIncomplete, Summarize(snapshot.Sockets)), CliJsonContext.Default.LsOutput));
                 return CliRunner.Ok;
             }
-            if (parse.GetValue(summary)) WriteSummary(snapshot.Sockets);
-            else Render(snapshot.Sockets, showOwner, Console.Out);
+            if (parse.GetValue(summary)) WriteSummary(snapshot.Sockets, output);
+            else Render(snapshot.Sockets, showOwner, output);
+            output.Flush();
             if (showOwner && snapshot.OwnersIncomplete && snapshot.Sockets.Any(s => s.Pid is null))
                 Reporter.Info("some owners are hidden: processes of other users can be seen only as root");
             return CliRunner.Ok;
@@ -120,11 +122,11 @@ internal static class LsCommand
         TextTable.Write(headers, rows, output);
     }
 
-    private static void WriteSummary(IReadOnlyList<SocketEntry> sockets)
+    private static void WriteSummary(IReadOnlyList<SocketEntry> sockets, TextWriter output)
     {
         var summary = Summarize(sockets);
         TextTable.Write(["Kind", "Total", "By state"], summary.Select(k => (IReadOnlyList<string>)
-            [k.Key, k.Value.Values.Sum().ToString(CultureInfo.InvariantCulture), string.Join(", ", k.Value.Select(s => $"{s.Key} {s.Value}"))]), Console.Out);
+            [k.Key, k.Value.Values.Sum().ToString(CultureInfo.InvariantCulture), string.Join(", ", k.Value.Select(s => $"{s.Key} {s.Value}"))]), output);
     }
 
     private static Dictionary<string, Dictionary<string, int>> Summarize(IReadOnlyList<SocketEntry> sockets) =>

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Text;
+using System.IO.Enumeration;
 
 namespace Sockit.Inspection;
 
@@ -31,21 +31,23 @@ internal sealed partial class ProcessMap
     {
         var map = new ProcessMap();
         if (!Directory.Exists("/proc")) return map;
+        Span<byte> path = stackalloc byte[64];
         Span<byte> target = stackalloc byte[64];
-        var path = new StringBuilder(64);
+        var options = new EnumerationOptions { IgnoreInaccessible = false, AttributesToSkip = 0, ReturnSpecialDirectories = false };
         foreach (var dir in Directory.EnumerateDirectories("/proc"))
         {
-            var pidText = Path.GetFileName(dir);
-            if (!int.TryParse(pidText, NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
+            if (!int.TryParse(dir.AsSpan(6), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) continue;
             string? name = null;
-            IEnumerable<string> fds;
             try
             {
-                fds = Directory.EnumerateFileSystemEntries(dir + "/fd");
+                // Descriptor numbers straight from the directory entries: no string per descriptor.
+                var fds = new FileSystemEnumerable<int>(dir + "/fd",
+                    (ref FileSystemEntry entry) => int.TryParse(entry.FileName, NumberStyles.None, CultureInfo.InvariantCulture, out var fd) ? fd : -1, options);
                 foreach (var fd in fds)
                 {
-                    // readlink directly into a stack buffer: thousands of sockets, no string for each link.
-                    var length = ReadLink(fd, target);
+                    if (fd < 0 || !System.Text.Unicode.Utf8.TryWrite(path, CultureInfo.InvariantCulture, $"/proc/{pid}/fd/{fd}\0", out _)) continue;
+                    // readlink into a stack buffer: thousands of sockets, no string for each link either.
+                    var length = (int)ReadLinkNative(ref MemoryMarshal.GetReference(path), ref MemoryMarshal.GetReference(target), (nuint)target.Length);
                     if (length < 10 || !target[..8].SequenceEqual("socket:["u8)) continue;
                     if (!long.TryParse(target[8..(length - 1)], NumberStyles.None, CultureInfo.InvariantCulture, out var inode)) continue;
                     if (wanted is not null && !wanted.Contains(inode)) continue;
@@ -57,7 +59,7 @@ internal sealed partial class ProcessMap
             {
                 map.Incomplete = true;
             }
-            catch (IOException)
+            catch (Exception ex) when (ex is IOException or DirectoryNotFoundException)
             {
                 // The process exited while we looked.
             }
@@ -77,12 +79,6 @@ internal sealed partial class ProcessMap
         }
     }
 
-    private static int ReadLink(string path, Span<byte> target)
-    {
-        var result = ReadLinkNative(path, ref MemoryMarshal.GetReference(target), (nuint)target.Length);
-        return (int)result;
-    }
-
-    [LibraryImport("libc.so.6", EntryPoint = "readlink", StringMarshalling = StringMarshalling.Utf8)]
-    private static partial nint ReadLinkNative(string path, ref byte buffer, nuint size);
+    [LibraryImport("libc.so.6", EntryPoint = "readlink")]
+    private static partial nint ReadLinkNative(ref byte path, ref byte buffer, nuint size);
 }

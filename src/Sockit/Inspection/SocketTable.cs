@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 
 namespace Sockit.Inspection;
 
@@ -7,7 +8,7 @@ namespace Sockit.Inspection;
 /// Every socket on this machine with its state, addresses, queues and owner, read from the kernel's tables in /proc/net
 /// (Linux), with owners found through /proc/PID/fd.
 /// </summary>
-public static class SocketTable
+public static partial class SocketTable
 {
     private static readonly string[] TcpStates =
         ["?", "established", "syn-sent", "syn-recv", "fin-wait-1", "fin-wait-2", "time-wait", "close", "close-wait", "last-ack", "listen", "closing", "new-syn-recv"];
@@ -77,19 +78,11 @@ public static class SocketTable
     private static void ParseIp(string path, SocketKind kind, string family, AddressCache cache, List<SocketEntry> entries)
     {
         if (!File.Exists(path)) return;
-        var text = File.ReadAllBytes(path).AsSpan();
-        var first = true;
-        Span<Range> fields = stackalloc Range[12];
-        foreach (var lineRange in text.Split((byte)'\n'))
+        ForEachLine(path, line =>
         {
-            var line = text[lineRange];
-            if (first || line.IsEmpty)
-            {
-                first = false;
-                continue;
-            }
             // sl local_address rem_address st tx_queue:rx_queue tr:tm->when retrnsmt uid timeout inode
-            if (SplitFields(line, fields) < 10) continue;
+            Span<Range> fields = stackalloc Range[12];
+            if (SplitFields(line, fields) < 10) return;
             var (localAddress, localPort) = ParseEndpoint(line[fields[1]], family, cache);
             var (remoteAddress, remotePort) = ParseEndpoint(line[fields[2]], family, cache);
             var state = Hex(line[fields[3]]);
@@ -101,25 +94,17 @@ public static class SocketTable
             entries.Add(new SocketEntry(kind, family, stateName, localAddress, localPort, remoteAddress, remotePort,
                 ReceiveQueue: Hex(queues[(colon + 1)..]), SendQueue: Hex(queues[..colon]),
                 Uid: (int)Decimal(line[fields[7]]), Inode: Decimal(line[fields[9]])));
-        }
+        });
     }
 
     private static void ParseUnix(SocketQuery query, List<SocketEntry> entries)
     {
-        var text = File.ReadAllBytes("/proc/net/unix").AsSpan();
-        var first = true;
-        Span<Range> fields = stackalloc Range[12];
-        foreach (var lineRange in text.Split((byte)'\n'))
+        ForEachLine("/proc/net/unix", line =>
         {
-            var line = text[lineRange];
-            if (first || line.IsEmpty)
-            {
-                first = false;
-                continue;
-            }
             // Num RefCount Protocol Flags Type St Inode [Path]
+            Span<Range> fields = stackalloc Range[12];
             var count = SplitFields(line, fields);
-            if (count < 7) continue;
+            if (count < 7) return;
             var kind = Hex(line[fields[4]]) switch
             {
                 1 => SocketKind.UnixStream,
@@ -127,7 +112,7 @@ public static class SocketTable
                 5 => SocketKind.UnixSeqpacket,
                 _ => (SocketKind?)null,
             };
-            if (kind is null || (query.Kinds.Count > 0 && !query.Kinds.Contains(kind.Value))) continue;
+            if (kind is null || (query.Kinds.Count > 0 && !query.Kinds.Contains(kind.Value))) return;
             const long AcceptConnections = 0x10000;
             var listening = (Hex(line[fields[3]]) & AcceptConnections) != 0;
             var state = listening ? "listen" : Hex(line[fields[5]]) switch
@@ -141,8 +126,59 @@ public static class SocketTable
             // The path may contain spaces: it is everything after the inode field.
             var path = count > 7 ? System.Text.Encoding.UTF8.GetString(line[fields[7].Start..]).TrimEnd() : "";
             entries.Add(new SocketEntry(kind.Value, "unix", state, path, 0, "", 0, null, null, null, Decimal(line[fields[6]])));
+        });
+    }
+
+    private delegate void LineHandler(ReadOnlySpan<byte> line);
+
+    /// <summary>
+    /// Hands each line after the header of a /proc table to <paramref name="handle"/>, reading with plain read() calls
+    /// into one reused buffer. Not FileStream: it would use pread() with an offset, and on the TCP tables an offset makes
+    /// the kernel walk the table from the start again for every call, quadratic in the number of sockets. Not one big
+    /// array either: /proc files report a length of 0, and growing an array for megabytes costs more than parsing them.
+    /// </summary>
+    private static void ForEachLine(string path, LineHandler handle)
+    {
+        using var file = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var fd = (int)file.DangerousGetHandle();
+        var buffer = System.Buffers.ArrayPool<byte>.Shared.Rent(256 * 1024);
+        try
+        {
+            var filled = 0;
+            var header = true;
+            while (true)
+            {
+                var read = (int)ReadNative(fd, ref buffer[filled], (nuint)(buffer.Length - filled));
+                if (read < 0) throw new IOException($"cannot read {path}: errno {Marshal.GetLastPInvokeError()}");
+                filled += read;
+                var data = buffer.AsSpan(0, filled);
+                var consumed = 0;
+                int newline;
+                while ((newline = data[consumed..].IndexOf((byte)'\n')) >= 0)
+                {
+                    var line = data.Slice(consumed, newline);
+                    consumed += newline + 1;
+                    if (header) header = false;
+                    else if (!line.IsEmpty) handle(line);
+                }
+                if (read == 0)
+                {
+                    if (consumed < filled && !header) handle(data[consumed..]); // a last line without a newline
+                    return;
+                }
+                data[consumed..].CopyTo(buffer); // keep the partial line for the next read
+                filled -= consumed;
+                if (filled == buffer.Length) throw new IOException($"a line of {path} is longer than {buffer.Length} bytes");
+            }
+        }
+        finally
+        {
+            System.Buffers.ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    [LibraryImport("libc.so.6", EntryPoint = "read", SetLastError = true)]
+    private static partial nint ReadNative(int fd, ref byte buffer, nuint count);
 
     private static int SplitFields(ReadOnlySpan<byte> line, Span<Range> fields)
     {
