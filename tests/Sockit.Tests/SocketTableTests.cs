@@ -24,6 +24,19 @@ public sealed class SocketTableTests
     }
 
     [Fact]
+    public async Task Netlink_and_proc_tables_agree()
+    {
+        await using var tcp = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: TestContext.Current.CancellationToken);
+        var viaNetlink = new List<SocketEntry>();
+        Assert.True(NetlinkDiag.TryReadInet(SocketKind.Tcp, "ipv4", viaNetlink, []), "netlink sock_diag should work on Linux");
+        var mine = Assert.Single(viaNetlink, s => s.LocalPort == tcp.LocalEndpoint.Port);
+        Assert.Equal(("listen", "127.0.0.1", 512L), (mine.State, mine.LocalAddress, mine.SendQueue)); // backlog as ss shows it
+        var unix = new List<SocketEntry>();
+        Assert.True(NetlinkDiag.TryReadUnix(new HashSet<SocketKind>(), unix));
+        Assert.NotEmpty(unix);
+    }
+
+    [Fact]
     public void Port_lists_parse_ranges_and_reject_nonsense()
     {
         Assert.Equal([22, 80, 81, 82, 443], PortScanner.ParsePorts("443,80-82, 22,81"));

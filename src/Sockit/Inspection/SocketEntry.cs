@@ -9,7 +9,7 @@ namespace Sockit.Inspection;
 /// <param name="RemoteAddress">The peer's address ("0.0.0.0" or "::" when there is none; "" for Unix sockets).</param>
 /// <param name="RemotePort">The peer's port (0 when there is none).</param>
 /// <param name="ReceiveQueue">Bytes waiting to be read (for a listener: connections waiting to be accepted); null when the OS does not say.</param>
-/// <param name="SendQueue">Bytes sent but not yet acknowledged; null when the OS does not say.</param>
+/// <param name="SendQueue">Bytes sent but not yet acknowledged (for a listener read through netlink: its backlog limit, as ss shows); null when the OS does not say.</param>
 /// <param name="Uid">The owning user's id; null when the OS does not say.</param>
 /// <param name="Inode">The socket's inode, which links it to the processes holding it.</param>
 /// <param name="Pid">The owning process, when known (see <see cref="SocketTable.Read"/>).</param>

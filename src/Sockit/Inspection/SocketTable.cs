@@ -23,12 +23,21 @@ public static partial class SocketTable
 
         var entries = new List<SocketEntry>(256);
         var cache = new AddressCache();
+        var netlinkAddresses = new Dictionary<(ulong, ulong), string>();
         foreach (var (kind, family, path) in IpTables)
-            if (Wants(query, kind) && (query.Families.Count == 0 || query.Families.Contains(family)))
-                ParseIp(path, kind, family, cache, entries);
+        {
+            if (!Wants(query, kind) || (query.Families.Count > 0 && !query.Families.Contains(family))) continue;
+            var before = entries.Count;
+            if (UseNetlink && NetlinkDiag.TryReadInet(kind, family, entries, netlinkAddresses)) continue;
+            entries.RemoveRange(before, entries.Count - before); // a half-read dump is discarded; /proc has it all
+            ParseIp(path, kind, family, cache, entries);
+        }
         foreach (var kind in new[] { SocketKind.UnixStream, SocketKind.UnixDatagram, SocketKind.UnixSeqpacket })
         {
             if (!Wants(query, kind)) continue;
+            var before = entries.Count;
+            if (UseNetlink && NetlinkDiag.TryReadUnix(query.Kinds, entries)) break;
+            entries.RemoveRange(before, entries.Count - before);
             ParseUnix(query, entries);
             break;
         }
@@ -47,6 +56,9 @@ public static partial class SocketTable
         }
         return new SocketSnapshot(entries, incomplete);
     }
+
+    /// <summary>Netlink sock_diag first (as ss); SOCKIT_NO_NETLINK=1 forces the /proc/net text tables (as netstat).</summary>
+    private static bool UseNetlink => Environment.GetEnvironmentVariable("SOCKIT_NO_NETLINK") != "1";
 
     private static readonly (SocketKind, string, string)[] IpTables =
     [
