@@ -33,6 +33,24 @@ public sealed class TransportTests
     public Task Tcp_with_scheme_and_loopback_shorthand() => AssertConversationAsync(":0");
 
     [Fact]
+    public async Task Star_port_listens_dual_stack_for_ipv4_and_ipv6_clients()
+    {
+        // Every interface, but the test's traffic goes only to 127.0.0.1 and ::1.
+        var (listener, address) = await SockitCli.ListenAsync("*:0", "-k", "-v");
+        await using var _ = listener;
+        var port = address.Split(':')[^1];
+        Assert.Equal("*:" + port, address);
+        var v4 = await SockitCli.RunAsync("over ipv4\n", "connect", $"127.0.0.1:{port}", "-q");
+        var v6 = await SockitCli.RunAsync("over ipv6\n", "connect", $"[::1]:{port}", "-q");
+        Assert.True(v4.ExitCode == 0 && v6.ExitCode == 0, v4.Stderr + v6.Stderr);
+        var seen = System.Text.Encoding.UTF8.GetString(await listener.WaitForStdoutAsync("over ipv4\nover ipv6\n".Length));
+        Assert.Contains("over ipv4\n", seen, StringComparison.Ordinal);
+        Assert.Contains("over ipv6\n", seen, StringComparison.Ordinal);
+        Assert.Contains("connection from 127.0.0.1:", listener.Stderr, StringComparison.Ordinal); // IPv4-mapped shown as IPv4
+        Assert.Contains("connection from [::1]:", listener.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Unix_stream_socket_file_is_removed_when_done()
     {
         var path = TempPath.Socket();
