@@ -24,12 +24,8 @@ public sealed class ServerTests
         await using var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse(endpoint), cancellationToken: Token);
         await using var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
         var data = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
-        var sending = Task.Run(async () =>
-        {
-            await client.SendAsync(data, Token);
-            client.ShutdownSend();
-        }, Token);
-        var back = await ReadToEndAsync(client);
+        var sending = client.SendAndShutdownAsync(data);
+        var back = await client.ReadToEndAsync();
         await sending;
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
     }
@@ -95,7 +91,7 @@ public sealed class ServerTests
     {
         await using var server = await TestServer.StartAsync(ServerKind.Daytime, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
         await using var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
-        Assert.EndsWith("\r\n", Encoding.ASCII.GetString(await ReadToEndAsync(client)), StringComparison.Ordinal);
+        Assert.EndsWith("\r\n", Encoding.ASCII.GetString(await client.ReadToEndAsync()), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -249,14 +245,5 @@ public sealed class ServerTests
         await slowloris;
         Assert.True(server.OpenConnections >= 1000, $"the idle connections should still be open, not dropped ({server.OpenConnections})");
         foreach (var socket in idle) socket.Dispose();
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Connection connection)
-    {
-        var all = new MemoryStream();
-        var buffer = new byte[65536];
-        int n;
-        while ((n = await connection.ReceiveAsync(buffer, Token)) > 0) all.Write(buffer, 0, n);
-        return all.ToArray();
     }
 }

@@ -30,19 +30,15 @@ public sealed class TransportTests
         await using var server = await accepting;
 
         var request = RandomNumberGenerator.GetBytes(300_000);
-        var sending = Task.Run(async () =>
-        {
-            await client.SendAsync(request, Token);
-            client.ShutdownSend();
-        }, Token);
-        var received = await ReadToEndAsync(server);
+        var sending = client.SendAndShutdownAsync(request);
+        var received = await server.ReadToEndAsync();
         await sending;
         Assert.Equal(SHA256.HashData(request), SHA256.HashData(received));
 
         // The client half-closed, yet still receives the reply sent after its EOF.
         await server.SendAsync("reply after EOF"u8.ToArray(), Token);
         server.Dispose();
-        Assert.Equal("reply after EOF", Encoding.UTF8.GetString(await ReadToEndAsync(client)));
+        Assert.Equal("reply after EOF", Encoding.UTF8.GetString(await client.ReadToEndAsync()));
         Assert.Equal(request.Length, client.BytesSent);
     }
 
@@ -80,7 +76,7 @@ public sealed class TransportTests
         var serving = Task.Run(async () =>
         {
             await using var server = await listener.AcceptAsync(Token);
-            var request = await ReadToEndAsync(server); // returns only at the client's EOF
+            var request = await server.ReadToEndAsync(); // returns only at the client's EOF
             await server.SendAsync(Encoding.UTF8.GetBytes($"got {request.Length}"), Token);
         }, Token);
 
@@ -132,14 +128,5 @@ public sealed class TransportTests
         var ex = await Assert.ThrowsAsync<SockitException>(() => Listener.StartAsync(first.LocalEndpoint, cancellationToken: Token));
         Assert.Equal(SockitError.AddressInUse, ex.Error);
         Assert.Contains($"port {first.LocalEndpoint.Port} is already in use", ex.Message, StringComparison.Ordinal);
-    }
-
-    private static async Task<byte[]> ReadToEndAsync(Connection connection)
-    {
-        var all = new MemoryStream();
-        var buffer = new byte[65536];
-        int n;
-        while ((n = await connection.ReceiveAsync(buffer, Token)) > 0) all.Write(buffer, 0, n);
-        return all.ToArray();
     }
 }
