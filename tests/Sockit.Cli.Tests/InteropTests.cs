@@ -90,7 +90,7 @@ public sealed class InteropTests
         listener.CloseStdin();
         var port = address.Split(':')[^1];
 
-        await using var client = ChildProcess.Start(python, ["-c", PythonScripts.Client, "127.0.0.1", port]);
+        await using var client = ChildProcess.Start(python, ["-c", PythonScripts.Client, "127.0.0.1", port, "Hello, server!"]);
         Assert.Equal(0, await client.WaitForExitAsync());
         Assert.Equal("Hello, client!", await client.ReadStdoutTextAsync());
         Assert.Equal(0, await listener.WaitForExitAsync());

@@ -3,13 +3,18 @@ namespace Sockit.Cli.Tests;
 /// <summary>Small Python socket programs, the way the webinar writes them, used as real peers.</summary>
 internal static class PythonScripts
 {
-    /// <summary>Client: connect, send "Hello, server!", half-close, print everything received until EOF.</summary>
+    /// <summary>Client: connect to HOST PORT or to a Unix socket PATH, send the last argument, half-close, print everything received until EOF.</summary>
     public const string Client = """
         import socket, sys
-        s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        if sys.argv[1].startswith("/"):
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            target = sys.argv[1]
+        else:
+            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+            target = (sys.argv[1], int(sys.argv[2]))
         s.settimeout(20)
-        s.connect((sys.argv[1], int(sys.argv[2])))
-        s.sendall(b"Hello, server!")
+        s.connect(target)
+        s.sendall(sys.argv[-1].encode())
         s.shutdown(socket.SHUT_WR)
         data = b""
         while True:

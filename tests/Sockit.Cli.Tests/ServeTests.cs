@@ -128,24 +128,9 @@ public sealed class ServeTests
         var path = TempPath.Socket();
         var (server, _) = await ServeAsync("echo", $"unix://{path}");
         await using var __ = server;
-        const string Script = """
-            import socket, sys
-            s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-            s.settimeout(10)
-            s.connect(sys.argv[1])
-            s.sendall(b"over unix")
-            s.shutdown(socket.SHUT_WR)
-            data = b""
-            while True:
-                chunk = s.recv(4096)
-                if not chunk:
-                    break
-                data += chunk
-            print(data.decode())
-            """;
-        var (exit, stdout, stderr) = await RunAsync("python3", "-c", Script, path);
+        var (exit, stdout, stderr) = await RunAsync("python3", "-c", PythonScripts.Client, path, "over unix");
         Assert.True(exit == 0, stderr);
-        Assert.Equal("over unix\n", stdout);
+        Assert.Equal("over unix", stdout);
         server.Signal(15);
         Assert.Equal(0, await server.WaitForExitAsync());
         Assert.Contains("stopped echo on unix://", server.Stderr, StringComparison.Ordinal);
