@@ -23,6 +23,7 @@ internal static class CliRunner
             LsCommand.Create(),
             WaitCommand.Create(),
             ScanCommand.Create(),
+            ProxyCommand.Create(),
             DemoCommand.Create(),
         };
 

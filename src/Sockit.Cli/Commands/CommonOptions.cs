@@ -17,7 +17,7 @@ internal static class CommonOptions
         Recursive = true,
     };
 
-    public static Argument<Endpoint> EndpointArgument(string description) => new("endpoint")
+    public static Argument<Endpoint> EndpointArgument(string description, string name = "endpoint") => new(name)
     {
         Description = description + $". Forms: {Endpoint.AcceptedForms}",
         CustomParser = ParseEndpoint,

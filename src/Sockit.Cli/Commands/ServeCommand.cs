@@ -1,6 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using Sockit.Cli.Rendering;
 using Sockit.Servers;
 using Sockit.Servers.Http;
@@ -47,7 +45,6 @@ internal static class ServeCommand
             if (policy.HasRules && local.IsUnixDomain) throw new UsageException("--allow and --deny apply to TCP and UDP clients; Unix sockets are guarded by --mode");
             var json = parse.GetValue(logFormat) == "json";
             var writeLog = parse.GetValue(log);
-            var logLock = new Lock();
             using var tracer = CommonOptions.CreateTracer(parse);
             var options = new ServerOptions
             {
@@ -57,45 +54,19 @@ internal static class ServeCommand
                 Tracer = tracer,
                 UnixFileMode = CommonOptions.ParseMode(parse.GetValue(mode), local),
                 Http = new HttpEchoOptions { MaxBody = parse.GetValue(maxBody), HeaderTimeout = parse.GetValue(headerTimeout) ?? TimeSpan.FromSeconds(10) },
-                OnConnection = writeLog ? record => { lock (logLock) Console.Out.WriteLine(FormatRecord(record, json)); } : null,
+                OnConnection = ServerReport.Logger(writeLog, json),
             };
             var serverKind = Kinds[parse.GetValue(kind)!];
             await using var server = await TestServer.StartAsync(serverKind, local, options, cancellationToken);
             Reporter.Info($"serving {parse.GetValue(kind)} on {server.LocalEndpoint} (Ctrl-C to stop)");
-            try
-            {
-                await Task.Delay(Timeout.Infinite, cancellationToken);
-            }
-            catch (OperationCanceledException)
-            {
-                // Ctrl-C or SIGTERM: the way a server is meant to stop.
-            }
-            var summary = await server.StopAsync();
-            Console.Out.Flush();
-            Reporter.Info(json
-                ? JsonSerializer.Serialize(new ServerSummaryLine(parse.GetValue(kind)!, server.LocalEndpoint.ToString(), summary.Connections, summary.Rejected,
-                    summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3)), CliJsonContext.Default.ServerSummaryLine)
-                : string.Create(CultureInfo.InvariantCulture,
-                    $"stopped {parse.GetValue(kind)} on {server.LocalEndpoint}: {summary.Connections} {(local.IsStream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
-                    $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}"));
+            await ServerReport.UntilStoppedAsync(cancellationToken);
+            ServerReport.Summary(parse.GetValue(kind)!, server, await server.StopAsync(), json);
             return CliRunner.Ok;
         });
         return command;
     }
 
-    private static string FormatRecord(ConnectionRecord record, bool json)
-    {
-        var time = DateTimeOffset.Now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
-        if (json)
-        {
-            return JsonSerializer.Serialize(new ConnectionLogLine(time, record.Peer.ToString(), Math.Round(record.Duration.TotalMilliseconds, 3),
-                record.BytesReceived, record.BytesSent, record.Requests, record.Outcome), CliJsonContext.Default.ConnectionLogLine);
-        }
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{time} {record.Peer} {record.Outcome} after {Durations.Format(record.Duration)}: received {record.BytesReceived} B, sent {record.BytesSent} B, {record.Requests} requests");
-    }
-
-    private static Option<long> Size(string name, string description, long defaultValue) => new(name)
+    internal static Option<long> Size(string name, string description, long defaultValue) => new(name)
     {
         Description = description + " (bytes, or with k, m, g: 64k, 1MiB)",
         DefaultValueFactory = _ => defaultValue,

@@ -31,13 +31,13 @@ public sealed class TestServer : IAsyncDisposable
     private long _connections, _rejected, _bytesReceived, _bytesSent, _requests;
     private ServerSummary? _summary;
 
-    private TestServer(ServerKind kind, ServerOptions options, Listener? listener, DatagramChannel? channel)
+    private TestServer(ServerKind kind, ServerOptions options, Listener? listener, DatagramChannel? channel, object? service = null)
     {
         Kind = kind;
         _options = options;
         _listener = listener;
         _channel = channel;
-        object service = kind switch
+        service ??= kind switch
         {
             ServerKind.Echo => new EchoService(),
             ServerKind.Discard => new DiscardService(),
@@ -72,6 +72,23 @@ public sealed class TestServer : IAsyncDisposable
         if (kind == ServerKind.HttpEcho)
             throw new SockitException(SockitError.InvalidArgument, $"http-echo needs a stream endpoint (TCP or unix://), not {endpoint}");
         return new TestServer(kind, options, null, await DatagramChannel.BindAsync(endpoint, listenerOptions, cancellationToken).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Starts a relay on <paramref name="endpoint"/> to <paramref name="upstream"/> (any stream transport to any other):
+    /// the same host as the test servers, with the same limits, access rules, log and drain.
+    /// </summary>
+    public static async Task<TestServer> StartProxyAsync(Endpoint endpoint, Endpoint upstream, ServerOptions? options = null,
+        TimeSpan? connectTimeout = null, Tracing.HexDumpWriter? dump = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        ArgumentNullException.ThrowIfNull(upstream);
+        if (!endpoint.IsStream || !upstream.IsStream)
+            throw new SockitException(SockitError.InvalidArgument, "the proxy relays stream endpoints (TCP, unix://); UDP relaying is not built yet");
+        options ??= new ServerOptions();
+        var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096 },
+            cancellationToken).ConfigureAwait(false);
+        return new TestServer(ServerKind.Proxy, options, listener, null, new ProxyService(upstream, connectTimeout ?? TimeSpan.FromSeconds(10), dump));
     }
 
     /// <summary>

@@ -207,16 +207,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable
     /// <summary>Aborts the connection: the peer sees a reset (RST), not an orderly close.</summary>
     public void Reset()
     {
-        if (Volatile.Read(ref _disposed) != 0) return;
-        try
-        {
-            Traced.SetLingerZero(_socket, _tracer);
-        }
-        catch (SocketException)
-        {
-            // Already dead; closing is all that is left.
-        }
-        Dispose();
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        Traced.Close(_socket, _fd, _tracer, abortive: true);
     }
 
     /// <summary>Closes the socket (an orderly close: the peer reads EOF once it has read what was sent).</summary>

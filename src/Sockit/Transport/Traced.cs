@@ -51,15 +51,6 @@ internal static class Traced
             0, SocketError.Success, start, Stopwatch.GetTimestamp()));
     }
 
-    /// <summary>Sets SO_LINGER to 0 so that close() sends a reset instead of a FIN.</summary>
-    public static void SetLingerZero(Socket socket, ISocketTracer? tracer)
-    {
-        var start = Stopwatch.GetTimestamp();
-        socket.LingerState = new LingerOption(true, 0);
-        tracer?.Record(new SocketCallEvent(SocketCall.SetSockOpt, FdOf(socket), "SOL_SOCKET, SO_LINGER, {on, 0s}",
-            0, SocketError.Success, start, Stopwatch.GetTimestamp(), "close() will send RST"));
-    }
-
     public static void Bind(Socket socket, EndPoint address, ISocketTracer? tracer)
     {
         var start = Stopwatch.GetTimestamp();
@@ -142,11 +133,15 @@ internal static class Traced
         }, error == SocketError.Success ? 0 : -1, error, start, Stopwatch.GetTimestamp(), how == SocketShutdown.Send && error == SocketError.Success ? "FIN sent: no more data from this side" : null));
     }
 
-    public static void Close(Socket socket, int fd, ISocketTracer? tracer)
+    public static void Close(Socket socket, int fd, ISocketTracer? tracer, bool abortive = false)
     {
         var start = Stopwatch.GetTimestamp();
-        socket.Dispose();
-        tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+        // Close(0) is .NET's abortive close (SO_LINGER 0, so the peer sees RST). Dispose() alone, with an operation
+        // pending, first shuts the socket down, and the peer would see an orderly FIN instead.
+        if (abortive) socket.Close(0);
+        else socket.Dispose();
+        tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp(),
+            abortive ? "with SO_LINGER 0: the peer sees RST" : null));
     }
 
     public static void Unlink(string path, ISocketTracer? tracer)

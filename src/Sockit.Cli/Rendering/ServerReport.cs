@@ -1,0 +1,51 @@
+using System.Globalization;
+using System.Text.Json;
+using Sockit.Servers;
+
+namespace Sockit.Cli.Rendering;
+
+/// <summary>What serve and proxy print: a log line per connection, and the totals when they stop.</summary>
+internal static class ServerReport
+{
+    private static readonly Lock LogLock = new();
+
+    /// <summary>The per-connection logger for --log (text or JSON lines on stdout), or null without --log.</summary>
+    public static Action<ConnectionRecord>? Logger(bool enabled, bool json) =>
+        enabled ? record => { lock (LogLock) Console.Out.WriteLine(FormatRecord(record, json)); } : null;
+
+    /// <summary>Waits for Ctrl-C or SIGTERM: the way a server is meant to stop.</summary>
+    public static async Task UntilStoppedAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    public static void Summary(string name, TestServer server, ServerSummary summary, bool json)
+    {
+        Console.Out.Flush();
+        Reporter.Info(json
+            ? JsonSerializer.Serialize(new ServerSummaryLine(name, server.LocalEndpoint.ToString(), summary.Connections, summary.Rejected,
+                summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3)), CliJsonContext.Default.ServerSummaryLine)
+            : string.Create(CultureInfo.InvariantCulture,
+                $"stopped {name} on {server.LocalEndpoint}: {summary.Connections} {(server.LocalEndpoint.IsStream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
+                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}"));
+    }
+
+    private static string FormatRecord(ConnectionRecord record, bool json)
+    {
+        var time = DateTimeOffset.Now.ToString("yyyy-MM-ddTHH:mm:ss.fffzzz", CultureInfo.InvariantCulture);
+        if (json)
+        {
+            return JsonSerializer.Serialize(new ConnectionLogLine(time, record.Peer.ToString(), Math.Round(record.Duration.TotalMilliseconds, 3),
+                record.BytesReceived, record.BytesSent, record.Requests, record.Outcome), CliJsonContext.Default.ConnectionLogLine);
+        }
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{time} {record.Peer} {record.Outcome} after {Durations.Format(record.Duration)}: received {record.BytesReceived} B, sent {record.BytesSent} B, {record.Requests} requests");
+    }
+
+}

@@ -1,0 +1,56 @@
+using Sockit.Endpoints;
+using Sockit.Relay;
+using Sockit.Tracing;
+using Sockit.Transport;
+
+namespace Sockit.Servers;
+
+/// <summary>A server that is also a client: each accepted connection is relayed to a new connection to the upstream.</summary>
+internal sealed class ProxyService(Endpoint upstream, TimeSpan connectTimeout, HexDumpWriter? dump) : IStreamService
+{
+    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    {
+        Connection onward;
+        try
+        {
+            onward = await Dialer.ConnectAsync(upstream, new DialOptions
+            {
+                ConnectTimeout = connectTimeout,
+                Tracer = context.Options.Tracer,
+                NoDelay = upstream.Transport == TransportKind.Tcp,
+            }, context.Abort).ConfigureAwait(false);
+        }
+        catch (SockitException ex)
+        {
+            state.Outcome = $"upstream failed: {ex.Message}";
+            await CloseCleanlyAsync(connection, context.Abort).ConfigureAwait(false);
+            return;
+        }
+        await using (onward)
+        {
+            var clean = await ConnectionPump.RelayAsync(connection, onward, dump, context.Abort).ConfigureAwait(false);
+            state.Outcome = clean ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on";
+        }
+    }
+
+    /// <summary>
+    /// Ends a client whose upstream could not be reached with EOF rather than a reset: FIN first, then what it already
+    /// sent is read and dropped (closing with unread bytes would send RST), for a second at most.
+    /// </summary>
+    private static async Task CloseCleanlyAsync(Connection client, CancellationToken abort)
+    {
+        client.ShutdownSend();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        limit.CancelAfter(TimeSpan.FromSeconds(1));
+        var sink = new byte[4096];
+        try
+        {
+            while (await client.ReceiveAsync(sink, limit.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SockitException or OperationCanceledException)
+        {
+        }
+    }
+}

@@ -1,0 +1,91 @@
+using System.Security.Cryptography;
+using System.Text;
+using Sockit.Endpoints;
+using Sockit.Servers;
+using Sockit.Transport;
+
+namespace Sockit.Tests;
+
+/// <summary>The relay: byte-exact both ways, half-close and resets passed through, a failed upstream closed cleanly.</summary>
+public sealed class ProxyTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    public static TheoryData<string, string> Routes => new()
+    {
+        { "127.0.0.1:0", "127.0.0.1:0" },
+        { "127.0.0.1:0", $"unix:///tmp/sockit-proxy-{Guid.NewGuid():N}.sock" },
+        { $"unix:///tmp/sockit-proxy-{Guid.NewGuid():N}.sock", "[::1]:0" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task Relays_64_MiB_each_way_byte_exact(string front, string back)
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse(back), cancellationToken: Token);
+        await using var proxy = await TestServer.StartProxyAsync(Endpoint.Parse(front), echo.LocalEndpoint, cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token);
+        var data = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
+        var sending = client.SendAndShutdownAsync(data);
+        var back64 = await client.ReadToEndAsync();
+        await sending;
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(back64));
+    }
+
+    [Fact]
+    public async Task Half_close_passes_through_and_the_reply_still_arrives()
+    {
+        await using var upstream = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var serving = Task.Run(async () =>
+        {
+            await using var server = await upstream.AcceptAsync(Token);
+            var request = await server.ReadToEndAsync(); // only at the client's EOF, passed on by the proxy
+            await server.SendAsync(Encoding.UTF8.GetBytes($"got {request.Length} bytes after your EOF"), Token);
+        }, Token);
+        await using var proxy = await TestServer.StartProxyAsync(Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint, cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token);
+        await client.SendAndShutdownAsync(new byte[1000]);
+        Assert.Equal("got 1000 bytes after your EOF", Encoding.UTF8.GetString(await client.ReadToEndAsync()));
+        await serving;
+    }
+
+    [Fact]
+    public async Task A_reset_from_the_upstream_reaches_the_client_as_a_reset()
+    {
+        await using var upstream = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var clientHasData = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serving = Task.Run(async () =>
+        {
+            var server = await upstream.AcceptAsync(Token);
+            await server.SendAsync("partial"u8.ToArray(), Token);
+            await clientHasData.Task.WaitAsync(Token); // reset only once the data is through, so the kernel cannot drop it
+            server.Reset();
+        }, Token);
+        await using var proxy = await TestServer.StartProxyAsync(Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint, cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token);
+        var buffer = new byte[16];
+        Assert.Equal(7, await client.ReceiveAsync(buffer, Token));
+        clientHasData.SetResult();
+        await serving;
+        var ex = await Assert.ThrowsAsync<SockitException>(async () => await client.ReceiveAsync(buffer, Token));
+        Assert.Equal(SockitError.ConnectionReset, ex.Error);
+    }
+
+    [Fact]
+    public async Task A_failed_upstream_closes_the_client_cleanly_and_is_logged()
+    {
+        var records = new List<ConnectionRecord>();
+        await using var nothing = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var deadPort = nothing.LocalEndpoint;
+        nothing.Dispose(); // the port is free again: connecting there is refused
+        var proxy = await TestServer.StartProxyAsync(Endpoint.Parse("127.0.0.1:0"), deadPort,
+            new ServerOptions { OnConnection = r => { lock (records) records.Add(r); } }, cancellationToken: Token);
+        await using (var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token))
+        {
+            await client.SendAsync("hello?"u8.ToArray(), Token);
+            Assert.Empty(await client.ReadToEndAsync()); // EOF, not a reset
+        }
+        await proxy.StopAsync();
+        Assert.Contains("upstream failed: connection refused", Assert.Single(records).Outcome, StringComparison.Ordinal);
+    }
+}
