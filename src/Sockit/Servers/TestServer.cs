@@ -65,6 +65,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(ServerKind kind, Endpoint endpoint, ServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
+        if (kind == ServerKind.Proxy) throw new ArgumentException("A proxy needs an upstream: use StartProxyAsync.", nameof(kind));
         options ??= new ServerOptions();
         var listenerOptions = new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096 };
         if (endpoint.IsStream)
