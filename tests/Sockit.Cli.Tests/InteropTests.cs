@@ -102,7 +102,7 @@ public sealed class InteropTests
     public async Task Connect_talks_to_python_socket_server()
     {
         var python = Peers.Require("python3");
-        await using var server = ChildProcess.Start(python, ["-c", PythonScripts.ReplyAfterEofServer]);
+        await using var server = ChildProcess.Start(python, ["-c", PythonScripts.Server, "reply-after-eof"]);
         var port = (await server.WaitForStderrAsync(l => l.StartsWith("port ", StringComparison.Ordinal)))[5..];
 
         var (exit, stdout, stderr) = await SockitCli.RunAsync("Hello, server!", "connect", $"127.0.0.1:{port}");

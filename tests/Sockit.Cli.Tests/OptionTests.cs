@@ -8,7 +8,7 @@ public sealed class OptionTests
     private static async Task<(ChildProcess Server, string Port)> PythonServerAsync(string send, string then)
     {
         var python = Peers.Require("python3");
-        var server = ChildProcess.Start(python, ["-c", PythonScripts.SendThenServer, send, then]);
+        var server = ChildProcess.Start(python, ["-c", PythonScripts.Server, "send", send, then]);
         var port = (await server.WaitForStderrAsync(l => l.StartsWith("port ", StringComparison.Ordinal)))[5..];
         return (server, port);
     }

@@ -26,9 +26,13 @@ internal static class PythonScripts
         sys.stdout.write(data.decode())
         """;
 
-    /// <summary>Server on a free loopback port (printed as "port N" on stderr): reads to EOF, replies, closes.</summary>
-    public const string ReplyAfterEofServer = """
-        import socket, sys
+    /// <summary>
+    /// Server on a free loopback port (printed as "port N" on stderr) for one client, doing what its arguments say:
+    /// "reply-after-eof" reads to EOF and answers "got N bytes: …"; "send TEXT close|reset|hold" sends TEXT, then closes,
+    /// resets, or holds the connection open without sending more.
+    /// </summary>
+    public const string Server = """
+        import socket, struct, sys
         srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         srv.bind(("127.0.0.1", 0))
         srv.listen(1)
@@ -36,38 +40,27 @@ internal static class PythonScripts
         print("port", srv.getsockname()[1], file=sys.stderr, flush=True)
         conn, addr = srv.accept()
         conn.settimeout(20)
-        data = b""
-        while True:
-            chunk = conn.recv(4096)
-            if not chunk:
-                break
-            data += chunk
-        conn.sendall(b"got %d bytes: " % len(data) + data)
-        conn.close()
-        srv.close()
-        """;
-
-    /// <summary>Server that sends its first argument then behaves as its second says: "close", "reset" or "hold" (never sends or closes).</summary>
-    public const string SendThenServer = """
-        import socket, struct, sys, time
-        srv = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-        srv.bind(("127.0.0.1", 0))
-        srv.listen(1)
-        srv.settimeout(20)
-        print("port", srv.getsockname()[1], file=sys.stderr, flush=True)
-        conn, addr = srv.accept()
-        conn.sendall(sys.argv[1].encode())
-        if sys.argv[2] == "reset":
-            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-            conn.close()
-        elif sys.argv[2] == "close":
+        if sys.argv[1] == "reply-after-eof":
+            data = b""
+            while True:
+                chunk = conn.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+            conn.sendall(b"got %d bytes: " % len(data) + data)
             conn.close()
         else:
-            conn.settimeout(20)
-            try:
-                conn.recv(1)
-            except Exception:
-                pass
+            conn.sendall(sys.argv[2].encode())
+            if sys.argv[3] == "reset":
+                conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+                conn.close()
+            elif sys.argv[3] == "close":
+                conn.close()
+            else:
+                try:
+                    conn.recv(1)
+                except Exception:
+                    pass
         srv.close()
         """;
 

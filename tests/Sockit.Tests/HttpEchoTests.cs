@@ -93,6 +93,17 @@ public sealed class HttpEchoTests
     }
 
     [Fact]
+    public async Task Close_parameter_ends_a_keep_alive_connection_after_the_response()
+    {
+        await using var server = await StartAsync();
+        // HTTP/1.1 would keep the connection; ?close=1 makes the server say so and close, so this read ends.
+        var response = await RawHttp.ExchangeAsync(server.LocalEndpoint, "GET /bye?close=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+        Assert.StartsWith("HTTP/1.1 200 OK", response, StringComparison.Ordinal);
+        Assert.Contains("\r\nConnection: close\r\n", response, StringComparison.Ordinal);
+        Assert.Contains("Request Target: /bye?close=1\n", response, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Http10_closes_unless_keep_alive_is_asked()
     {
         await using var server = await StartAsync();

@@ -27,10 +27,7 @@ internal static class ProxyCommand
             using var tracer = CommonOptions.CreateTracer(parse);
             await using var proxy = await TestServer.StartProxyAsync(local, parse.GetValue(upstream)!, host.Build(parse, local, tracer), parse.GetValue(connectTimeout),
                 parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null, cancellationToken);
-            Reporter.Info($"relaying {proxy.LocalEndpoint} to {parse.GetValue(upstream)} (Ctrl-C to stop)");
-            await ServerReport.UntilStoppedAsync(cancellationToken);
-            ServerReport.Summary("proxy", proxy, await proxy.StopAsync(), json);
-            return CliRunner.Ok;
+            return await ServerReport.RunUntilStoppedAsync(proxy, "proxy", $"relaying {proxy.LocalEndpoint} to {parse.GetValue(upstream)}", json, cancellationToken);
         });
         return command;
     }

@@ -41,10 +41,7 @@ internal static class ServeCommand
             };
             var serverKind = Kinds[parse.GetValue(kind)!];
             await using var server = await TestServer.StartAsync(serverKind, local, options, cancellationToken);
-            Reporter.Info($"serving {parse.GetValue(kind)} on {server.LocalEndpoint} (Ctrl-C to stop)");
-            await ServerReport.UntilStoppedAsync(cancellationToken);
-            ServerReport.Summary(parse.GetValue(kind)!, server, await server.StopAsync(), json);
-            return CliRunner.Ok;
+            return await ServerReport.RunUntilStoppedAsync(server, parse.GetValue(kind)!, $"serving {parse.GetValue(kind)} on {server.LocalEndpoint}", json, cancellationToken);
         });
         return command;
     }

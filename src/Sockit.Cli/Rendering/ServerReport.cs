@@ -13,9 +13,13 @@ internal static class ServerReport
     public static Action<ConnectionRecord>? Logger(bool enabled, bool json) =>
         enabled ? record => { lock (LogLock) Console.Out.WriteLine(FormatRecord(record, json)); } : null;
 
-    /// <summary>Waits for Ctrl-C or SIGTERM: the way a server is meant to stop.</summary>
-    public static async Task UntilStoppedAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Says the server is up, waits for Ctrl-C or SIGTERM (the way a server is meant to stop), then stops it (draining)
+    /// and prints its totals.
+    /// </summary>
+    public static async Task<int> RunUntilStoppedAsync(TestServer server, string name, string announcement, bool json, CancellationToken cancellationToken)
     {
+        Reporter.Info($"{announcement} (Ctrl-C to stop)");
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -23,9 +27,11 @@ internal static class ServerReport
         catch (OperationCanceledException)
         {
         }
+        Summary(name, server, await server.StopAsync(), json);
+        return CliRunner.Ok;
     }
 
-    public static void Summary(string name, TestServer server, ServerSummary summary, bool json)
+    private static void Summary(string name, TestServer server, ServerSummary summary, bool json)
     {
         Console.Out.Flush();
         Reporter.Info(json
