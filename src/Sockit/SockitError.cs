@@ -29,4 +29,8 @@ public enum SockitError
     ConnectionReset,
     /// <summary>A path exists but is not a socket, so Sockit will not replace it.</summary>
     NotASocket,
+    /// <summary>A named thing (a proxy, a toxic) does not exist.</summary>
+    NotFound,
+    /// <summary>A named thing (a proxy, a toxic) exists already.</summary>
+    AlreadyExists,
 }

@@ -1,12 +1,12 @@
 using Sockit.Endpoints;
 using Sockit.Relay;
-using Sockit.Tracing;
+using Sockit.Relay.Faults;
 using Sockit.Transport;
 
 namespace Sockit.Servers;
 
 /// <summary>A server that is also a client: each accepted connection is relayed to a new connection to the upstream.</summary>
-internal sealed class ProxyService(Endpoint upstream, TimeSpan connectTimeout, HexDumpWriter? dump) : IStreamService
+internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IStreamService
 {
     public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
     {
@@ -15,7 +15,7 @@ internal sealed class ProxyService(Endpoint upstream, TimeSpan connectTimeout, H
         {
             onward = await Dialer.ConnectAsync(upstream, new DialOptions
             {
-                ConnectTimeout = connectTimeout,
+                ConnectTimeout = options.ConnectTimeout,
                 Tracer = context.Options.Tracer,
                 NoDelay = upstream.Transport == TransportKind.Tcp,
             }, context.Abort).ConfigureAwait(false);
@@ -28,8 +28,9 @@ internal sealed class ProxyService(Endpoint upstream, TimeSpan connectTimeout, H
         }
         await using (onward)
         {
-            var clean = await ConnectionPump.RelayAsync(connection, onward, dump, context.Abort).ConfigureAwait(false);
-            state.Outcome = clean ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on";
+            var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump);
+            var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
+            state.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
         }
     }
 

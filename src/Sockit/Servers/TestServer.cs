@@ -65,7 +65,7 @@ public sealed class TestServer : IAsyncDisposable
     public static async Task<TestServer> StartAsync(ServerKind kind, Endpoint endpoint, ServerOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
-        if (kind == ServerKind.Proxy) throw new ArgumentException("A proxy needs an upstream: use StartProxyAsync.", nameof(kind));
+        if (kind is ServerKind.Proxy or ServerKind.ControlApi) throw new ArgumentException("A proxy needs an upstream (StartProxyAsync); a control API, proxies (ControlApi).", nameof(kind));
         options ??= new ServerOptions();
         var listenerOptions = new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096 };
         if (endpoint.IsStream)
@@ -80,30 +80,39 @@ public sealed class TestServer : IAsyncDisposable
     /// the same host as the test servers, with the same limits, access rules, log and drain.
     /// </summary>
     public static async Task<TestServer> StartProxyAsync(Endpoint endpoint, Endpoint upstream, ServerOptions? options = null,
-        TimeSpan? connectTimeout = null, Tracing.HexDumpWriter? dump = null, CancellationToken cancellationToken = default)
+        ProxyOptions? proxy = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(upstream);
         if (!endpoint.IsStream || !upstream.IsStream)
             throw new SockitException(SockitError.InvalidArgument, "the proxy relays stream endpoints (TCP, unix://); UDP relaying is not built yet");
-        options ??= new ServerOptions();
+        return await StartServiceAsync(ServerKind.Proxy, endpoint, new ProxyService(upstream, proxy ?? new ProxyOptions()), options ?? new ServerOptions(),
+            cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts <paramref name="service"/> on a stream endpoint, with the host's limits, access rules, log and drain.</summary>
+    internal static async Task<TestServer> StartServiceAsync(ServerKind kind, Endpoint endpoint, IStreamService service, ServerOptions options, CancellationToken cancellationToken)
+    {
         var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096 },
             cancellationToken).ConfigureAwait(false);
-        return new TestServer(ServerKind.Proxy, options, listener, null, new ProxyService(upstream, connectTimeout ?? TimeSpan.FromSeconds(10), dump));
+        return new TestServer(kind, options, listener, null, service);
     }
 
     /// <summary>
     /// Stops accepting, lets open exchanges finish for up to <see cref="ServerOptions.Drain"/>, cuts the rest, closes the
     /// socket (removing a Unix socket file) and returns the totals.
     /// </summary>
-    public async Task<ServerSummary> StopAsync()
+    public Task<ServerSummary> StopAsync() => StopAsync(_options.Drain);
+
+    /// <summary>Stops as <see cref="StopAsync()"/> does, with <paramref name="drain"/> instead of the configured drain time.</summary>
+    public async Task<ServerSummary> StopAsync(TimeSpan drain)
     {
         if (_summary is not null) return _summary;
         await _stopping.CancelAsync().ConfigureAwait(false);
         _listener?.Dispose();
         _channel?.Dispose();
         await _running.ConfigureAwait(false);
-        if (!_open.IsEmpty) await Task.WhenAny(_drained.Task, Task.Delay(_options.Drain)).ConfigureAwait(false);
+        if (!_open.IsEmpty && drain > TimeSpan.Zero) await Task.WhenAny(_drained.Task, Task.Delay(drain)).ConfigureAwait(false);
         await _abort.CancelAsync().ConfigureAwait(false);
         foreach (var connection in _open.Keys) connection.Dispose(); // the drain time is over
         if (!_open.IsEmpty) await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
@@ -112,7 +121,7 @@ public sealed class TestServer : IAsyncDisposable
         return _summary;
     }
 
-    /// <inheritdoc cref="StopAsync"/>
+    /// <inheritdoc cref="StopAsync()"/>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     private async Task AcceptLoopAsync(Listener listener)
@@ -156,7 +165,7 @@ public sealed class TestServer : IAsyncDisposable
     {
         Interlocked.Increment(ref _rejected);
         _options.OnConnection?.Invoke(new ConnectionRecord(connection.RemoteEndpoint, TimeSpan.Zero, 0, 0, 0, "rejected: --max-connections reached"));
-        if (Kind != ServerKind.HttpEcho)
+        if (Kind is not (ServerKind.HttpEcho or ServerKind.ControlApi))
         {
             connection.Reset();
             return;

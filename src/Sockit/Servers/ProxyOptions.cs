@@ -1,0 +1,17 @@
+using Sockit.Relay.Faults;
+using Sockit.Tracing;
+
+namespace Sockit.Servers;
+
+/// <summary>How a proxy reaches its upstream and what it does to the traffic on the way.</summary>
+public sealed record ProxyOptions
+{
+    /// <summary>How long to try to connect to the upstream before the client is closed.</summary>
+    public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Where to hexdump the conversation ('&gt;' client to upstream, '&lt;' back), or null.</summary>
+    public HexDumpWriter? Dump { get; init; }
+
+    /// <summary>The toxics to apply, changeable while the proxy runs; null relays untouched.</summary>
+    public FaultSet? Faults { get; init; }
+}
