@@ -38,6 +38,7 @@ internal static class Peers
         "nc" => "netcat-openbsd",
         "python3" => "python3",
         "setpriv" or "unshare" => "util-linux",
+        "node" => "nodejs",
         _ => tool,
     };
 }

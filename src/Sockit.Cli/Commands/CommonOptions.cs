@@ -65,7 +65,7 @@ internal static class CommonOptions
     public static TextSocketTracer? CreateTracer(ParseResult parse, TextWriter? writer = null) =>
         parse.GetValue(Trace) ? new TextSocketTracer(writer ?? Console.Error) : null;
 
-    private static Endpoint ParseEndpoint(ArgumentResult result)
+    public static Endpoint ParseEndpoint(ArgumentResult result)
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (Endpoint.TryParse(text, out var endpoint, out var error)) return endpoint;

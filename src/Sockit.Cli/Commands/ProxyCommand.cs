@@ -1,34 +1,97 @@
 using System.CommandLine;
 using Sockit.Cli.Rendering;
+using Sockit.Endpoints;
+using Sockit.Relay;
+using Sockit.Relay.Control;
+using Sockit.Relay.Faults;
 using Sockit.Servers;
 using Sockit.Tracing;
 
 namespace Sockit.Cli.Commands;
 
-/// <summary><c>sockit proxy LISTEN UPSTREAM</c>: a byte-exact relay between any two stream endpoints (like socat TCP-LISTEN,fork TCP:…).</summary>
+/// <summary>
+/// <c>sockit proxy LISTEN UPSTREAM</c>: a byte-exact relay between any two stream endpoints (like socat TCP-LISTEN,fork TCP:…)
+/// with toxiproxy's faults, set with <c>--toxic</c> or at run time through a toxiproxy-compatible API (<c>--api</c>).
+/// </summary>
 internal static class ProxyCommand
 {
     public static Command Create()
     {
         var listen = CommonOptions.EndpointArgument("Where to listen for clients", "listen");
         var upstream = CommonOptions.EndpointArgument("Where to connect for each client", "upstream");
+        listen.Arity = upstream.Arity = ArgumentArity.ZeroOrOne;
         var connectTimeout = CommonOptions.Duration("--connect-timeout", "-w", "Give up connecting to the upstream after this long (the client is then closed)", TimeSpan.FromSeconds(10));
         var hex = CommonOptions.Hex();
-
-        var command = new Command("proxy", "Relay every client of LISTEN to UPSTREAM, byte for byte, with half-close and resets passed through")
+        var toxics = new Option<string[]>("--toxic")
         {
-            listen, upstream, connectTimeout, hex,
+            Description = "Inject a fault, TYPE[:key=value,...] (repeatable): latency:latency=100,jitter=20  bandwidth:rate=100 (KB/s)  slow_close:delay=500  " +
+                          "timeout:timeout=1000  reset_peer:timeout=0  slicer:average_size=10,delay=100 (µs)  limit_data:bytes=1000. " +
+                          "Also stream=upstream|downstream|both (default downstream), toxicity=0..1, name=NAME",
+            HelpName = "spec",
+        };
+        var name = new Option<string>("--name") { Description = "The proxy's name in the control API", DefaultValueFactory = _ => "proxy" };
+        var api = new Option<Endpoint?>("--api")
+        {
+            Description = "Serve a toxiproxy-compatible HTTP control API here, such as 127.0.0.1:8474 (off unless given)",
+            HelpName = "endpoint",
+            CustomParser = CommonOptions.ParseEndpoint,
+        };
+        var config = new Option<string?>("--config") { Description = "Start the proxies in this toxiproxy config file: a JSON array of {name, listen, upstream}", HelpName = "file" };
+
+        var command = new Command("proxy", "Relay every client of LISTEN to UPSTREAM, byte for byte, with half-close and resets passed through, and faults on demand")
+        {
+            listen, upstream, connectTimeout, hex, toxics, name, api, config,
         };
         var host = new HostOptions(command, "a reset");
         command.SetAction(async (parse, cancellationToken) =>
         {
-            var local = parse.GetValue(listen)!;
+            var local = parse.GetValue(listen);
+            var remote = parse.GetValue(upstream);
+            var control = parse.GetValue(api);
+            var configFile = parse.GetValue(config);
+            if (local is not null && remote is null) throw new UsageException("give the UPSTREAM to relay LISTEN to: sockit proxy LISTEN UPSTREAM");
+            if (local is null && control is null && configFile is null)
+                throw new UsageException("give LISTEN and UPSTREAM (sockit proxy :8080 127.0.0.1:80), or --config FILE or --api ENDPOINT to make proxies at run time");
+            var faults = ParseToxics(parse.GetValue(toxics) ?? []);
+            if (faults.Count > 0 && local is null) throw new UsageException("--toxic applies to the LISTEN UPSTREAM proxy; in a --config file give each proxy its \"toxics\"");
+
             var json = host.Json(parse);
             using var tracer = CommonOptions.CreateTracer(parse);
-            await using var proxy = await TestServer.StartProxyAsync(local, parse.GetValue(upstream)!, host.Build(parse, local, tracer), parse.GetValue(connectTimeout),
-                parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null, cancellationToken);
-            return await ServerReport.RunUntilStoppedAsync(proxy, "proxy", $"relaying {proxy.LocalEndpoint} to {parse.GetValue(upstream)}", json, cancellationToken);
+            var proxies = new ProxyCollection(host.Build(parse, local ?? Endpoint.Parse("127.0.0.1:0"), tracer), new ProxyOptions
+            {
+                ConnectTimeout = parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(10),
+                Dump = parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null,
+            });
+            await using (proxies)
+            {
+                if (configFile is not null) await proxies.PopulateAsync(await ProxyConfig.LoadAsync(configFile, cancellationToken), cancellationToken);
+                if (local is not null) await proxies.AddAsync(new ProxyDefinition(parse.GetValue(name)!, local, remote!, Toxics: faults), cancellationToken);
+                var announcement = proxies.All.Select(Describe).ToList();
+                await using var controlApi = control is null ? null : await ControlApi.StartAsync(control, proxies, cancellationToken: cancellationToken);
+                if (controlApi is not null) announcement.Add($"control API (toxiproxy-compatible) on http://{controlApi.LocalEndpoint}");
+                var where = local is not null ? proxies.All.First(p => p.Name == parse.GetValue(name)).Listen.ToString() : $"{proxies.All.Count} proxies";
+                return await ServerReport.RunUntilStoppedAsync(proxies.StopAsync, "proxy", where, stream: true, announcement, json, cancellationToken);
+            }
         });
         return command;
+    }
+
+    private static List<Toxic> ParseToxics(string[] specs)
+    {
+        try
+        {
+            return [.. specs.SelectMany(Toxic.Parse)];
+        }
+        catch (SockitException ex)
+        {
+            throw new UsageException(ex.Message);
+        }
+    }
+
+    private static string Describe(Proxy proxy)
+    {
+        var line = $"{proxy.Name}: relaying {proxy.Listen} to {proxy.Upstream}";
+        if (!proxy.Enabled) line += " (disabled)";
+        return proxy.Faults.Toxics.Count == 0 ? line : $"{line} with {string.Join("; ", proxy.Faults.Toxics)}";
     }
 }

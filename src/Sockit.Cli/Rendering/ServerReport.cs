@@ -17,9 +17,14 @@ internal static class ServerReport
     /// Says the server is up, waits for Ctrl-C or SIGTERM (the way a server is meant to stop), then stops it (draining)
     /// and prints its totals.
     /// </summary>
-    public static async Task<int> RunUntilStoppedAsync(TestServer server, string name, string announcement, bool json, CancellationToken cancellationToken)
+    public static Task<int> RunUntilStoppedAsync(TestServer server, string name, string announcement, bool json, CancellationToken cancellationToken) =>
+        RunUntilStoppedAsync(server.StopAsync, name, server.LocalEndpoint.ToString(), server.LocalEndpoint.IsStream, [announcement], json, cancellationToken);
+
+    /// <summary>The same for anything that stops with totals: prints each line of <paramref name="announcement"/>, waits, stops, reports.</summary>
+    public static async Task<int> RunUntilStoppedAsync(Func<Task<ServerSummary>> stop, string name, string where, bool stream, IReadOnlyList<string> announcement,
+        bool json, CancellationToken cancellationToken)
     {
-        Reporter.Info($"{announcement} (Ctrl-C to stop)");
+        for (var i = 0; i < announcement.Count; i++) Reporter.Info(i == announcement.Count - 1 ? $"{announcement[i]} (Ctrl-C to stop)" : announcement[i]);
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -27,18 +32,18 @@ internal static class ServerReport
         catch (OperationCanceledException)
         {
         }
-        Summary(name, server, await server.StopAsync(), json);
+        Summary(name, where, stream, await stop(), json);
         return CliRunner.Ok;
     }
 
-    private static void Summary(string name, TestServer server, ServerSummary summary, bool json)
+    private static void Summary(string name, string where, bool stream, ServerSummary summary, bool json)
     {
         Console.Out.Flush();
         Reporter.Info(json
-            ? JsonSerializer.Serialize(new ServerSummaryLine(name, server.LocalEndpoint.ToString(), summary.Connections, summary.Rejected,
+            ? JsonSerializer.Serialize(new ServerSummaryLine(name, where, summary.Connections, summary.Rejected,
                 summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3)), CliJsonContext.Default.ServerSummaryLine)
             : string.Create(CultureInfo.InvariantCulture,
-                $"stopped {name} on {server.LocalEndpoint}: {summary.Connections} {(server.LocalEndpoint.IsStream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
+                $"stopped {name} on {where}: {summary.Connections} {(stream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
                 $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}"));
     }
 

@@ -1,0 +1,185 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Sockit.Testing;
+
+namespace Sockit.Cli.Tests;
+
+/// <summary>sockit proxy's toxics from the command line, and its toxiproxy-compatible control API driven by curl and by toxiproxy-node-client.</summary>
+public sealed class ProxyApiTests
+{
+    private static async Task<(ChildProcess Proxy, string Api)> StartApiAsync(params string[] more)
+    {
+        var proxy = SockitCli.Start(["proxy", "--api", "127.0.0.1:0", .. more]);
+        var line = await proxy.WaitForStderrAsync(l => l.Contains("control API", StringComparison.Ordinal));
+        return (proxy, line.Split("http://")[1].Split(' ')[0]);
+    }
+
+    private static async Task<(ChildProcess Server, string Address)> ServeEchoAsync()
+    {
+        var server = SockitCli.Start("serve", "echo", "127.0.0.1:0");
+        var line = await server.WaitForStderrAsync(l => l.Contains("serving echo on ", StringComparison.Ordinal));
+        return (server, line.Split("serving echo on ")[1].Split(' ')[0]);
+    }
+
+    private static async Task<(int Status, string Body)> CurlAsync(string method, string url, string? body = null)
+    {
+        string[] arguments = ["-sS", "-X", method, "-w", "\n%{http_code}", url, .. body is null ? Array.Empty<string>() : ["--data-binary", body]];
+        await using var curl = ChildProcess.Start(Peers.Require("curl"), arguments);
+        var output = (await curl.ReadStdoutTextAsync()).TrimEnd();
+        Assert.Equal(0, await curl.WaitForExitAsync());
+        var split = output.LastIndexOf('\n');
+        return (int.Parse(output[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture), split < 0 ? "" : output[..split].TrimEnd('\n'));
+    }
+
+    [Fact]
+    public async Task Curl_creates_a_proxy_adds_a_toxic_and_bad_requests_get_4xx_with_a_message()
+    {
+        var (echo, echoAddress) = await ServeEchoAsync();
+        await using var _ = echo;
+        var (proxy, api) = await StartApiAsync();
+        await using var __ = proxy;
+
+        var (status, body) = await CurlAsync("POST", $"http://{api}/proxies", $$"""{"name":"db","listen":"127.0.0.1:0","upstream":"{{echoAddress}}"}""");
+        Assert.Equal(201, status);
+        var listen = JsonDocument.Parse(body).RootElement.GetProperty("listen").GetString()!;
+
+        (status, body) = await CurlAsync("POST", $"http://{api}/proxies/db/toxics", """{"type":"limit_data","attributes":{"bytes":5}}""");
+        Assert.Equal(200, status);
+        Assert.Equal("limit_data_downstream", JsonDocument.Parse(body).RootElement.GetProperty("name").GetString());
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("0123456789\n", "connect", listen);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("01234", stdout); // the echo came back cut after 5 bytes, then a clean close
+
+        Assert.Equal(409, (await CurlAsync("POST", $"http://{api}/proxies", $$"""{"name":"db","upstream":"{{echoAddress}}"}""")).Status);
+        foreach (var (method, path, payload, expected, message) in new (string, string, string?, int, string)[]
+        {
+            ("POST", "/proxies", "{not json", 400, "malformed JSON"),
+            ("POST", "/proxies", """{"name":"x"}""", 400, "missing required field: upstream"),
+            ("POST", "/proxies", """{"name":"x","upstream":"nowhere"}""", 400, "upstream:"),
+            ("POST", "/proxies/db/toxics", """{"type":"teleport"}""", 400, "unknown toxic type 'teleport'"),
+            ("POST", "/proxies/db/toxics", """{"type":"latency","attributes":{"latency":-1}}""", 400, "must not be negative"),
+            ("POST", "/proxies/db/toxics", """{"type":"latency","stream":"sideways"}""", 400, "stream was invalid"),
+            ("POST", "/proxies/db/toxics", """{"type":"latency","toxicity":"lots"}""", 400, "toxicity must be a number"),
+            ("GET", "/proxies/none", null, 404, "proxy none not found"),
+            ("DELETE", "/proxies/db/toxics/none", null, 404, "toxic none not found"),
+            ("PUT", "/proxies", "{}", 405, "not allowed"),
+        })
+        {
+            (status, body) = await CurlAsync(method, $"http://{api}{path}", payload);
+            Assert.True(status == expected, $"{method} {path} {payload}: {status} {body}");
+            using var error = JsonDocument.Parse(body);
+            Assert.Contains(message, error.RootElement.GetProperty("error").GetString(), StringComparison.Ordinal);
+            Assert.Equal(expected, error.RootElement.GetProperty("status").GetInt32());
+        }
+
+        Assert.Equal(204, (await CurlAsync("POST", $"http://{api}/reset")).Status);
+        Assert.Equal("[]", (await CurlAsync("GET", $"http://{api}/proxies/db/toxics")).Body);
+        (exit, stdout, stderr) = await SockitCli.RunAsync("whole line\n", "connect", listen);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("whole line\n", stdout);
+        Assert.Equal(204, (await CurlAsync("DELETE", $"http://{api}/proxies/db")).Status);
+        Assert.Equal("{}", (await CurlAsync("GET", $"http://{api}/proxies")).Body);
+    }
+
+    [Fact]
+    public async Task A_browser_is_refused_like_toxiproxy_refuses_it()
+    {
+        var (proxy, api) = await StartApiAsync();
+        await using var _ = proxy;
+        await using var curl = ChildProcess.Start(Peers.Require("curl"), ["-s", "-o", "/dev/null", "-w", "%{http_code}", "-A", "Mozilla/5.0", $"http://{api}/proxies"]);
+        Assert.Equal("403", await curl.ReadStdoutTextAsync());
+    }
+
+    [Fact]
+    public async Task Toxics_from_the_command_line_act_at_once()
+    {
+        var (echo, echoAddress) = await ServeEchoAsync();
+        await using var _ = echo;
+        await using var proxy = SockitCli.Start("proxy", "127.0.0.1:0", echoAddress, "--toxic", "latency:latency=300,stream=upstream", "--toxic", "limit_data:bytes=3");
+        var line = await proxy.WaitForStderrAsync(l => l.Contains("relaying", StringComparison.Ordinal));
+        Assert.Contains("latency_upstream (latency upstream: latency=300, jitter=0); limit_data_downstream", line, StringComparison.Ordinal);
+        var address = line.Split("relaying ")[1].Split(' ')[0];
+        var started = Stopwatch.GetTimestamp();
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("abcdef", "connect", address);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("abc", stdout);
+        Assert.True(Stopwatch.GetElapsedTime(started).TotalMilliseconds >= 300, "the upstream latency was not applied");
+    }
+
+    [Fact]
+    public async Task A_config_file_starts_every_proxy_in_it()
+    {
+        var (echo, echoAddress) = await ServeEchoAsync();
+        await using var _ = echo;
+        var config = TempPath.Socket(".json");
+        await File.WriteAllTextAsync(config, $$"""
+            [
+              {"name": "one", "listen": "127.0.0.1:0", "upstream": "{{echoAddress}}"},
+              {"name": "two", "listen": "127.0.0.1:0", "upstream": "{{echoAddress}}", "enabled": false,
+               "toxics": [{"type": "latency", "attributes": {"latency": 50} }] }
+            ]
+            """, TestContext.Current.CancellationToken);
+        var (proxy, api) = await StartApiAsync("--config", config);
+        await using var __ = proxy;
+        File.Delete(config);
+        using var all = JsonDocument.Parse((await CurlAsync("GET", $"http://{api}/proxies")).Body);
+        Assert.True(all.RootElement.GetProperty("one").GetProperty("enabled").GetBoolean());
+        var two = all.RootElement.GetProperty("two");
+        Assert.False(two.GetProperty("enabled").GetBoolean());
+        Assert.Equal(50, two.GetProperty("toxics")[0].GetProperty("attributes").GetProperty("latency").GetInt32());
+        var (exit, stdout, _) = await SockitCli.RunAsync("via one\n", "connect", all.RootElement.GetProperty("one").GetProperty("listen").GetString()!);
+        Assert.Equal((0, "via one\n"), (exit, stdout));
+    }
+
+    [Theory]
+    [InlineData(new[] { "proxy" }, "give LISTEN and UPSTREAM")]
+    [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "teleport" }, "unknown toxic type 'teleport'")]
+    [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "latency:latency=fast" }, "is not a whole number")]
+    [InlineData(new[] { "proxy", "--config", "/nonexistent/proxies.json" }, "cannot read the proxy config /nonexistent/proxies.json")]
+    public async Task Bad_proxy_arguments_get_one_line_and_the_right_exit_code(string[] arguments, string message)
+    {
+        var (exit, _, stderr) = await SockitCli.RunAsync("", arguments);
+        Assert.Equal(2, exit);
+        var line = Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+        Assert.Contains(message, line, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_stock_toxiproxy_node_client_drives_the_api_unchanged()
+    {
+        var node = Peers.Require("node");
+        var npm = Peers.Require("npm");
+        var client = Path.Combine(AppContext.BaseDirectory, "toxiproxy-client");
+        if (!Directory.Exists(Path.Combine(client, "node_modules", "toxiproxy-node-client")))
+        {
+            await using var install = ChildProcess.Start(npm, ["install", "--no-audit", "--no-fund", "--prefix", client]);
+            if (await install.WaitForExitAsync(TimeSpan.FromMinutes(3)) != 0)
+            {
+                var reason = $"npm could not install toxiproxy-node-client from the registry: {install.Stderr.Trim().Split('\n')[^1]}";
+                if (Peers.RequirePeers) Assert.Fail(reason);
+                Assert.Skip(reason);
+            }
+        }
+        var (echo, echoAddress) = await ServeEchoAsync();
+        await using var _ = echo;
+        var (proxy, api) = await StartApiAsync();
+        await using var __ = proxy;
+
+        await using var drive = ChildProcess.Start(node, [Path.Combine(client, "drive.js"), api, echoAddress]);
+        var output = await drive.ReadStdoutTextAsync(TimeSpan.FromSeconds(60));
+        Assert.True(await drive.WaitForExitAsync() == 0, drive.Stderr);
+        using var seen = JsonDocument.Parse(output);
+        var root = seen.RootElement;
+        Assert.Contains("version", root.GetProperty("version").GetString(), StringComparison.Ordinal);
+        Assert.InRange(root.GetProperty("slowed").GetDouble(), 150, 10_000);
+        Assert.InRange(root.GetProperty("plain").GetDouble(), 0, 140);
+        Assert.Equal(10, root.GetProperty("updatedLatency").GetInt32());
+        Assert.False(root.GetProperty("downEnabled").GetBoolean());
+        Assert.True(root.GetProperty("refusedWhileDown").GetBoolean());
+        Assert.Equal(["second"], root.GetProperty("populated").EnumerateArray().Select(e => e.GetString()));
+        Assert.Equal(["echo", "second"], root.GetProperty("names").EnumerateArray().Select(e => e.GetString()));
+        Assert.Contains("404", root.GetProperty("missing").GetString(), StringComparison.Ordinal);
+        Assert.Equal(["echo"], root.GetProperty("after").EnumerateArray().Select(e => e.GetString()));
+    }
+}
