@@ -132,8 +132,50 @@ public sealed class ProxyApiTests
         Assert.Equal((0, "via one\n"), (exit, stdout));
     }
 
+    [Fact]
+    public async Task Dump_records_each_conversation_with_connection_ids_directions_and_times()
+    {
+        var (echo, echoAddress) = await ServeEchoAsync();
+        await using var echoServer = echo;
+        var jsonl = TempPath.Socket(".jsonl");
+        var text = TempPath.Socket(".txt");
+        var proxies = new List<(ChildProcess Process, string Address)>();
+        foreach (var (format, file) in new[] { ("jsonl", jsonl), ("text", text) })
+        {
+            var proxy = SockitCli.Start("proxy", "127.0.0.1:0", echoAddress, "--dump", format, file);
+            var line = await proxy.WaitForStderrAsync(l => l.Contains("relaying", StringComparison.Ordinal));
+            proxies.Add((proxy, line.Split("relaying ")[1].Split(' ')[0]));
+        }
+        foreach (var (_, address) in proxies)
+        {
+            Assert.Equal("hello\n", (await SockitCli.RunAsync("hello\n", "connect", address)).Stdout);
+            Assert.Equal("bye\r\n", (await SockitCli.RunAsync("bye\r\n", "connect", address)).Stdout);
+        }
+        foreach (var (process, _) in proxies)
+        {
+            process.Signal(15);
+            Assert.Equal(0, await process.WaitForExitAsync());
+            await process.DisposeAsync();
+        }
+
+        var records = (await File.ReadAllLinesAsync(jsonl, TestContext.Current.CancellationToken)).Select(l => JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(4, records.Count);
+        foreach (var (connection, message) in new[] { (1, "hello\n"), (2, "bye\r\n") })
+        {
+            var mine = records.Where(r => r.GetProperty("connection").GetInt64() == connection).ToList();
+            Assert.Equal(["upstream", "downstream"], mine.Select(r => r.GetProperty("direction").GetString()));
+            Assert.All(mine, r => Assert.Equal(message, Encoding.UTF8.GetString(r.GetProperty("data").GetBytesFromBase64())));
+            Assert.All(mine, r => Assert.True(DateTime.TryParse(r.GetProperty("time").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _)));
+        }
+        var lines = await File.ReadAllLinesAsync(text, TestContext.Current.CancellationToken);
+        Assert.Equal([" #1 > hello\\n", " #1 < hello\\n", " #2 > bye\\r\\n", " #2 < bye\\r\\n"], lines.Select(l => l[15..]));
+        File.Delete(jsonl);
+        File.Delete(text);
+    }
+
     [Theory]
     [InlineData(new[] { "proxy" }, "give LISTEN and UPSTREAM")]
+    [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--dump", "pdf", "x" }, "invalid --dump format 'pdf'")]
     [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "teleport" }, "unknown toxic type 'teleport'")]
     [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "latency:latency=fast" }, "is not a whole number")]
     [InlineData(new[] { "proxy", "--config", "/nonexistent/proxies.json" }, "cannot read the proxy config /nonexistent/proxies.json")]

@@ -21,7 +21,14 @@ internal static class ProxyCommand
         var upstream = CommonOptions.EndpointArgument("Where to connect for each client", "upstream");
         listen.Arity = upstream.Arity = ArgumentArity.ZeroOrOne;
         var connectTimeout = CommonOptions.Duration("--connect-timeout", "-w", "Give up connecting to the upstream after this long (the client is then closed)", TimeSpan.FromSeconds(10));
-        var hex = CommonOptions.Hex();
+        var hex = new Option<bool>("--hex") { Description = "Hexdump every conversation on stderr ('>' client to upstream, '<' back, #N the connection)" };
+        var dump = new Option<string[]>("--dump")
+        {
+            Description = "Record every conversation in FILE as text, hex or jsonl (time, connection id, direction, offset, data): --dump jsonl talk.jsonl",
+            Arity = new ArgumentArity(2, 2),
+            AllowMultipleArgumentsPerToken = true,
+            HelpName = "format> <file",
+        };
         var toxics = new Option<string[]>("--toxic")
         {
             Description = "Inject a fault, TYPE[:key=value,...] (repeatable): latency:latency=100,jitter=20  bandwidth:rate=100 (KB/s)  slow_close:delay=500  " +
@@ -40,7 +47,7 @@ internal static class ProxyCommand
 
         var command = new Command("proxy", "Relay every client of LISTEN to UPSTREAM, byte for byte, with half-close and resets passed through, and faults on demand")
         {
-            listen, upstream, connectTimeout, hex, toxics, name, api, config,
+            listen, upstream, connectTimeout, hex, dump, toxics, name, api, config,
         };
         var host = new HostOptions(command, "a reset");
         command.SetAction(async (parse, cancellationToken) =>
@@ -57,10 +64,11 @@ internal static class ProxyCommand
 
             var json = host.Json(parse);
             using var tracer = CommonOptions.CreateTracer(parse);
+            using var recorder = CreateDump(parse.GetValue(dump), parse.GetValue(hex));
             var proxies = new ProxyCollection(host.Build(parse, local ?? Endpoint.Parse("127.0.0.1:0"), tracer), new ProxyOptions
             {
                 ConnectTimeout = parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(10),
-                Dump = parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null,
+                Dump = recorder,
             });
             await using (proxies)
             {
@@ -74,6 +82,25 @@ internal static class ProxyCommand
             }
         });
         return command;
+    }
+
+    private static ConversationDump? CreateDump(string[]? dump, bool hex)
+    {
+        if (dump is { Length: 2 })
+        {
+            if (hex) throw new UsageException("--hex and --dump both record the conversation; pick one (--dump hex FILE writes the hexdump to a file)");
+            if (!Enum.TryParse<DumpFormat>(dump[0], ignoreCase: true, out var format) || !Enum.IsDefined(format))
+                throw new UsageException($"invalid --dump format '{dump[0]}': use text, hex or jsonl, then the file: --dump jsonl talk.jsonl");
+            try
+            {
+                return ConversationDump.CreateFile(dump[1], format);
+            }
+            catch (SockitException ex)
+            {
+                throw new UsageException(ex.Message);
+            }
+        }
+        return hex ? new ConversationDump(Console.Error, DumpFormat.Hex) : null;
     }
 
     private static List<Toxic> ParseToxics(string[] specs)

@@ -9,8 +9,8 @@ public sealed record ProxyOptions
     /// <summary>How long to try to connect to the upstream before the client is closed.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
-    /// <summary>Where to hexdump the conversation ('&gt;' client to upstream, '&lt;' back), or null.</summary>
-    public HexDumpWriter? Dump { get; init; }
+    /// <summary>Where to record every conversation ('&gt;' client to upstream, '&lt;' back, with connection ids), or null.</summary>
+    public ConversationDump? Dump { get; init; }
 
     /// <summary>The toxics to apply, changeable while the proxy runs; null relays untouched.</summary>
     public FaultSet? Faults { get; init; }

@@ -8,6 +8,8 @@ namespace Sockit.Servers;
 /// <summary>A server that is also a client: each accepted connection is relayed to a new connection to the upstream.</summary>
 internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IStreamService
 {
+    private long _connections;
+
     public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
     {
         Connection onward;
@@ -28,7 +30,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IS
         }
         await using (onward)
         {
-            var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump);
+            var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump?.For(Interlocked.Increment(ref _connections)));
             var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
             state.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
         }

@@ -11,7 +11,7 @@ namespace Sockit.Relay.Faults;
 /// toxics (reset_peer, timeout) are kept by a watcher that ends the link when they fall due, even on a silent link.
 /// The toxics are re-read on every chunk, so a change through the control API reaches open connections at once.
 /// </summary>
-internal sealed class FaultedLink(Connection client, Connection upstream, FaultSet faults, HexDumpWriter? dump)
+internal sealed class FaultedLink(Connection client, Connection upstream, FaultSet faults, IDataDump? dump)
 {
     private const int BufferSize = 64 * 1024;
 
