@@ -27,6 +27,19 @@ public sealed class TransportTests
     public Task Tcp_over_ipv4() => AssertConversationAsync("127.0.0.1:0");
 
     [Fact]
+    public async Task Output_to_a_file_the_shell_shares_lands_between_the_commands_around_it()
+    {
+        await using var echo = await Sockit.Servers.TestServer.StartAsync(Sockit.Servers.ServerKind.Echo, Sockit.Endpoints.Endpoint.Parse("127.0.0.1:0"),
+            cancellationToken: TestContext.Current.CancellationToken);
+        var output = TempPath.Socket(".txt");
+        var script = $"(echo before; printf 'middle\\n' | dotnet '{SockitCli.Dll}' connect {echo.LocalEndpoint}; echo after) > '{output}'";
+        await using var shell = ChildProcess.Start("/bin/sh", ["-c", script]);
+        Assert.True(await shell.WaitForExitAsync() == 0, shell.Stderr);
+        Assert.Equal("before\nmiddle\nafter\n", await File.ReadAllTextAsync(output, TestContext.Current.CancellationToken));
+        File.Delete(output);
+    }
+
+    [Fact]
     public Task Tcp_over_ipv6() => AssertConversationAsync("[::1]:0");
 
     [Fact]

@@ -14,13 +14,23 @@ internal static partial class Stdio
     private const int FSetPipeSize = 1031;
     private const int PipeSize = 1 << 20;
 
-    public static Stream OpenInput() => OperatingSystem.IsWindows()
-        ? Console.OpenStandardInput()
-        : new FileStream(Widen(new SafeFileHandle(0, ownsHandle: false)), FileAccess.Read, bufferSize: 0);
+    public static Stream OpenInput() => OperatingSystem.IsWindows() ? Console.OpenStandardInput() : Open(0, FileAccess.Read) ?? Console.OpenStandardInput();
 
-    public static Stream OpenOutput() => OperatingSystem.IsWindows()
-        ? Console.OpenStandardOutput()
-        : new FileStream(Widen(new SafeFileHandle(1, ownsHandle: false)), FileAccess.Write, bufferSize: 0);
+    public static Stream OpenOutput() => OperatingSystem.IsWindows() ? Console.OpenStandardOutput() : Open(1, FileAccess.Write) ?? Console.OpenStandardOutput();
+
+    /// <summary>
+    /// A FileStream for a pipe, socket or terminal; null for a regular file. FileStream reads and writes a seekable file
+    /// with pread()/pwrite() at its own offset, which never moves the offset the shell shares with the commands around
+    /// ours: in <c>(echo a; sockit connect …; echo b) &gt; out</c> the second echo would overwrite our output. The console
+    /// stream uses plain read()/write(), which move it.
+    /// </summary>
+    private static FileStream? Open(int fd, FileAccess access)
+    {
+        var stream = new FileStream(Widen(new SafeFileHandle(fd, ownsHandle: false)), access, bufferSize: 0);
+        if (!stream.CanSeek) return stream;
+        stream.Dispose();
+        return null;
+    }
 
     private static SafeFileHandle Widen(SafeFileHandle handle)
     {
