@@ -108,6 +108,35 @@ public sealed class ProxyApiTests
     }
 
     [Fact]
+    public async Task Python_talks_udp_through_the_proxy_with_loss_switched_on_and_off_by_the_api()
+    {
+        var server = SockitCli.Start("serve", "echo", "udp://127.0.0.1:0");
+        await using var _ = server;
+        var echoAddress = (await server.WaitForStderrAsync(l => l.Contains("serving echo on ", StringComparison.Ordinal))).Split("serving echo on ")[1].Split(' ')[0];
+        var (proxy, api) = await StartApiAsync("udp://127.0.0.1:0", echoAddress, "--toxic", "loss:probability=100,stream=upstream");
+        await using var __ = proxy;
+        var port = proxy.Stderr.Split("relaying udp://127.0.0.1:")[1].Split(' ')[0];
+        const string script = """
+            import socket, sys
+            s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            s.settimeout(0.5)
+            s.sendto(b"lost", ("127.0.0.1", int(sys.argv[1])))
+            try:
+                print("reply:", s.recv(100).decode())
+            except socket.timeout:
+                print("no reply")
+            """;
+        async Task<string> AskAsync()
+        {
+            await using var python = ChildProcess.Start(Peers.Require("python3"), ["-c", script, port]);
+            return (await python.ReadStdoutTextAsync()).Trim();
+        }
+        Assert.Equal("no reply", await AskAsync()); // every datagram dropped: the client's own timeout ends the wait
+        Assert.Equal(204, (await CurlAsync("DELETE", $"http://{api}/proxies/proxy/toxics/loss_upstream")).Status);
+        Assert.Equal("reply: lost", await AskAsync());
+    }
+
+    [Fact]
     public async Task A_config_file_starts_every_proxy_in_it()
     {
         var (echo, echoAddress) = await ServeEchoAsync();

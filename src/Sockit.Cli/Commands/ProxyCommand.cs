@@ -21,6 +21,7 @@ internal static class ProxyCommand
         var upstream = CommonOptions.EndpointArgument("Where to connect for each client", "upstream");
         listen.Arity = upstream.Arity = ArgumentArity.ZeroOrOne;
         var connectTimeout = CommonOptions.Duration("--connect-timeout", "-w", "Give up connecting to the upstream after this long (the client is then closed)", TimeSpan.FromSeconds(10));
+        var idle = CommonOptions.Duration("--idle-timeout", null, "UDP: end a client's session after this long without traffic either way", TimeSpan.FromSeconds(60));
         var hex = new Option<bool>("--hex") { Description = "Hexdump every conversation on stderr ('>' client to upstream, '<' back, #N the connection)" };
         var dump = new Option<string[]>("--dump")
         {
@@ -32,7 +33,8 @@ internal static class ProxyCommand
         var toxics = new Option<string[]>("--toxic")
         {
             Description = "Inject a fault, TYPE[:key=value,...] (repeatable): latency:latency=100,jitter=20  bandwidth:rate=100 (KB/s)  slow_close:delay=500  " +
-                          "timeout:timeout=1000  reset_peer:timeout=0  slicer:average_size=10,delay=100 (µs)  limit_data:bytes=1000. " +
+                          "timeout:timeout=1000  reset_peer:timeout=0  slicer:average_size=10,delay=100 (µs)  limit_data:bytes=1000; " +
+                          "for UDP loss:probability=10 (%)  duplicate:probability=5  reorder:probability=20,delay=10. " +
                           "Also stream=upstream|downstream|both (default downstream), toxicity=0..1, name=NAME",
             HelpName = "spec",
         };
@@ -45,9 +47,9 @@ internal static class ProxyCommand
         };
         var config = new Option<string?>("--config") { Description = "Start the proxies in this toxiproxy config file: a JSON array of {name, listen, upstream}", HelpName = "file" };
 
-        var command = new Command("proxy", "Relay every client of LISTEN to UPSTREAM, byte for byte, with half-close and resets passed through, and faults on demand")
+        var command = new Command("proxy", "Relay every client of LISTEN to UPSTREAM (stream to stream, UDP to UDP), byte for byte, with half-close and resets passed through, and faults on demand")
         {
-            listen, upstream, connectTimeout, hex, dump, toxics, name, api, config,
+            listen, upstream, connectTimeout, idle, hex, dump, toxics, name, api, config,
         };
         var host = new HostOptions(command, "a reset");
         command.SetAction(async (parse, cancellationToken) =>
@@ -69,6 +71,7 @@ internal static class ProxyCommand
             {
                 ConnectTimeout = parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(10),
                 Dump = recorder,
+                DatagramIdleTimeout = parse.GetValue(idle) ?? TimeSpan.FromSeconds(60),
             });
             await using (proxies)
             {

@@ -6,7 +6,8 @@ using Sockit.Servers;
 namespace Sockit.Relay;
 
 /// <summary>
-/// A named relay from <see cref="Listen"/> to <see cref="Upstream"/> with its own toxics, that can be taken down and
+/// A named relay from <see cref="Listen"/> to <see cref="Upstream"/> (stream to stream, or UDP to UDP with a session per
+/// client address) with its own toxics, that can be taken down and
 /// brought back (toxiproxy's "enabled"): down, its port refuses connections and open ones are cut.
 /// </summary>
 public sealed class Proxy : IAsyncDisposable
@@ -15,7 +16,7 @@ public sealed class Proxy : IAsyncDisposable
     private readonly ServerOptions _serverOptions;
     private readonly ProxyOptions _proxyOptions;
     private readonly long _created = Stopwatch.GetTimestamp();
-    private TestServer? _running;
+    private IProxyRunner? _running;
     private ServerSummary _before = new(0, 0, 0, 0, 0, TimeSpan.Zero);
 
     private Proxy(string name, Endpoint listen, Endpoint upstream, ServerOptions serverOptions, ProxyOptions proxyOptions)
@@ -40,6 +41,9 @@ public sealed class Proxy : IAsyncDisposable
     /// <summary>Whether it accepts connections now.</summary>
     public bool Enabled => Volatile.Read(ref _running) is not null;
 
+    /// <summary>The relay running now, or null when the proxy is down.</summary>
+    internal IProxyRunner? Runner => Volatile.Read(ref _running);
+
     /// <summary>Its toxics; changes reach open connections at once.</summary>
     public FaultSet Faults { get; }
 
@@ -52,10 +56,11 @@ public sealed class Proxy : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(upstream);
         if (string.IsNullOrWhiteSpace(name) || name.AsSpan().IndexOfAny('/', '?', '#') >= 0)
             throw new SockitException(SockitError.InvalidArgument, $"proxy name '{name}' must be non-empty, without '/', '?' or '#'");
-        if (!listen.IsStream || !upstream.IsStream)
-            throw new SockitException(SockitError.InvalidArgument, "a proxy relays stream endpoints (TCP, unix://); UDP relaying is not built yet");
+        CheckPair(listen, upstream);
         proxyOptions ??= new ProxyOptions();
-        var proxy = new Proxy(name, listen, upstream, serverOptions ?? new ServerOptions(), proxyOptions with { Faults = proxyOptions.Faults ?? new FaultSet() });
+        var faults = proxyOptions.Faults ?? new FaultSet();
+        faults.RestrictTo(datagram: !listen.IsStream);
+        var proxy = new Proxy(name, listen, upstream, serverOptions ?? new ServerOptions(), proxyOptions with { Faults = faults });
         if (enabled) await proxy.EnableAsync(cancellationToken).ConfigureAwait(false);
         return proxy;
     }
@@ -93,8 +98,9 @@ public sealed class Proxy : IAsyncDisposable
     /// <exception cref="SockitException">The new listen endpoint cannot be bound (the proxy is then down).</exception>
     public async Task UpdateAsync(Endpoint? listen = null, Endpoint? upstream = null, bool? enabled = null, CancellationToken cancellationToken = default)
     {
-        if (listen is { IsStream: false } || upstream is { IsStream: false })
-            throw new SockitException(SockitError.InvalidArgument, "a proxy relays stream endpoints (TCP, unix://); UDP relaying is not built yet");
+        CheckPair(listen ?? Listen, upstream ?? Upstream);
+        if ((listen ?? Listen).IsStream != Listen.IsStream)
+            throw new SockitException(SockitError.InvalidArgument, $"proxy {Name} relays {(Listen.IsStream ? "a stream" : "datagrams")}; create a new proxy to relay {(Listen.IsStream ? "datagrams" : "a stream")}");
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -132,9 +138,21 @@ public sealed class Proxy : IAsyncDisposable
     private async Task StartLockedAsync(CancellationToken cancellationToken)
     {
         if (_running is not null) return;
-        var server = await TestServer.StartProxyAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false);
+        IProxyRunner server = Listen.IsStream
+            ? await TestServer.StartProxyAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false)
+            : await DatagramRelay.StartAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false);
         Listen = server.LocalEndpoint;
         Volatile.Write(ref _running, server);
+    }
+
+    /// <summary>Streams relay to streams (TCP and Unix, any mix) and UDP to UDP: a byte stream has no datagram boundaries to keep.</summary>
+    private static void CheckPair(Endpoint listen, Endpoint upstream)
+    {
+        if (listen.IsStream != upstream.IsStream)
+            throw new SockitException(SockitError.InvalidArgument,
+                $"cannot relay {listen} to {upstream}: a proxy relays a stream to a stream (TCP, unix://) or UDP to UDP, not one to the other");
+        if (listen.Transport == TransportKind.UnixDatagram || upstream.Transport == TransportKind.UnixDatagram)
+            throw new SockitException(SockitError.InvalidArgument, "a datagram proxy relays UDP (udp://host:port); unixgram:// is not supported");
     }
 
     private async Task StopLockedAsync(TimeSpan drain)

@@ -12,6 +12,9 @@ public sealed record ProxyOptions
     /// <summary>Where to record every conversation ('&gt;' client to upstream, '&lt;' back, with connection ids), or null.</summary>
     public ConversationDump? Dump { get; init; }
 
+    /// <summary>A UDP proxy ends a client's session (and its socket to the upstream) after this long without traffic either way.</summary>
+    public TimeSpan DatagramIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>The toxics to apply, changeable while the proxy runs; null relays untouched.</summary>
     public FaultSet? Faults { get; init; }
 }

@@ -12,7 +12,7 @@ namespace Sockit.Servers;
 /// A ready test server (echo, discard, chargen, daytime, http-echo) on any endpoint: many clients at once without a
 /// thread each, a connection limit, access rules, a record of every connection, and a stop that drains.
 /// </summary>
-public sealed class TestServer : IAsyncDisposable
+public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
 {
     private static readonly byte[] Busy = Encoding.ASCII.GetBytes(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 45\r\nConnection: close\r\n\r\nserver busy: --max-connections reached; retry\n");
@@ -85,7 +85,7 @@ public sealed class TestServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(endpoint);
         ArgumentNullException.ThrowIfNull(upstream);
         if (!endpoint.IsStream || !upstream.IsStream)
-            throw new SockitException(SockitError.InvalidArgument, "the proxy relays stream endpoints (TCP, unix://); UDP relaying is not built yet");
+            throw new SockitException(SockitError.InvalidArgument, "TestServer.StartProxyAsync relays stream endpoints (TCP, unix://); Relay.Proxy relays UDP too");
         return await StartServiceAsync(ServerKind.Proxy, endpoint, new ProxyService(upstream, proxy ?? new ProxyOptions()), options ?? new ServerOptions(),
             cancellationToken).ConfigureAwait(false);
     }

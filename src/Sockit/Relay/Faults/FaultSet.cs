@@ -9,6 +9,7 @@ public sealed class FaultSet
     private readonly Lock _lock = new();
     private volatile FaultSnapshot _current = FaultSnapshot.Empty;
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool? _datagram;
 
     /// <summary>Creates a set holding <paramref name="toxics"/>.</summary>
     /// <exception cref="SockitException">Two toxics share a name.</exception>
@@ -31,6 +32,7 @@ public sealed class FaultSet
         lock (_lock)
         {
             if (Find(toxic.Name) is not null) throw new SockitException(SockitError.AlreadyExists, $"toxic {toxic.Name} already exists; update or delete it first");
+            Check(toxic);
             Publish([.. _current.All, toxic]);
         }
         return toxic;
@@ -47,6 +49,7 @@ public sealed class FaultSet
             var index = Array.FindIndex(all, t => t.Name == name);
             if (index < 0) throw NotFound(name);
             all[index] = change(all[index]);
+            Check(all[index]);
             Publish(all);
             return all[index];
         }
@@ -67,6 +70,23 @@ public sealed class FaultSet
     public void Clear()
     {
         lock (_lock) Publish([]);
+    }
+
+    /// <summary>Binds the set to a proxy of one kind: from now on a toxic that cannot act on it is refused.</summary>
+    /// <exception cref="SockitException">A toxic already in the set cannot act on such a proxy.</exception>
+    internal void RestrictTo(bool datagram)
+    {
+        lock (_lock)
+        {
+            foreach (var toxic in _current.All)
+                if (ToxicTypes.Unfit(toxic, datagram) is { } problem) throw new SockitException(SockitError.InvalidArgument, problem);
+            _datagram = datagram;
+        }
+    }
+
+    private void Check(Toxic toxic)
+    {
+        if (_datagram is { } datagram && ToxicTypes.Unfit(toxic, datagram) is { } problem) throw new SockitException(SockitError.InvalidArgument, problem);
     }
 
     /// <summary>The current toxics, split by direction, for the relay.</summary>

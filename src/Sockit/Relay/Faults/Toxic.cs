@@ -3,7 +3,8 @@ using System.Globalization;
 namespace Sockit.Relay.Faults;
 
 /// <summary>
-/// One fault a proxy injects: its type (latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data), the
+/// One fault a proxy injects: its type (latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data; for
+/// UDP also loss, duplicate and reorder, with a probability in percent per datagram), the
 /// direction it acts on, the share of connections it affects, and its attributes. The model is toxiproxy's, so
 /// toxiproxy clients and config files carry over unchanged.
 /// </summary>
@@ -52,6 +53,7 @@ public sealed class Toxic
             if (!values.ContainsKey(key))
                 throw Invalid($"{type} has no attribute '{key}'; it takes {string.Join(", ", known.Select(a => a.Name))}");
             if (value < 0) throw Invalid($"{type} attribute {key} must not be negative (got {value})");
+            if (key == "probability" && value > 100) throw Invalid($"{type} probability is a percentage, 0 to 100 (got {value})");
             values[key] = value;
         }
         if (double.IsNaN(toxicity) || toxicity is < 0 or > 1) throw Invalid($"toxicity must be between 0 and 1 (got {toxicity.ToString(CultureInfo.InvariantCulture)})");

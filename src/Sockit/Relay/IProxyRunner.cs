@@ -1,0 +1,12 @@
+using Sockit.Endpoints;
+using Sockit.Servers;
+
+namespace Sockit.Relay;
+
+/// <summary>A running relay, stream (<see cref="TestServer"/>) or datagram (<see cref="DatagramRelay"/>), as a <see cref="Proxy"/> drives it.</summary>
+internal interface IProxyRunner
+{
+    Endpoint LocalEndpoint { get; }
+
+    Task<ServerSummary> StopAsync(TimeSpan drain);
+}
