@@ -48,8 +48,8 @@ public sealed class FaultTests
         var trips = new List<double>();
         for (var i = 0; i < 5; i++) trips.Add((await RoundTripAsync(client, new byte[32])).TotalMilliseconds);
         trips.Sort();
-        Assert.InRange(trips[0], 99, 1000);
-        Assert.InRange(trips[2], 99, 150); // the median: 100 ms added, a few for loopback and scheduling
+        Assert.True(trips[0] >= 99.5, $"a round trip took {trips[0]} ms with 100 ms of latency"); // never less than asked
+        Assert.True(trips[2] < 200, $"median round trip {trips[2]} ms: far more than the 100 ms asked"); // loose above: CI machines stall
     }
 
     [Fact]
@@ -69,21 +69,20 @@ public sealed class FaultTests
     public async Task Bandwidth_holds_the_rate_within_ten_percent()
     {
         await using var sink = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
-        await using var proxy = await ProxyAsync(sink.LocalEndpoint, "bandwidth:rate=2000,stream=upstream"); // 2 MB/s
-        var measuring = Task.Run(async () =>
+        await using var proxy = await ProxyAsync(sink.LocalEndpoint, "bandwidth:rate=1000,stream=upstream"); // 1 MB/s
+        var receiving = Task.Run(async () =>
         {
             await using var server = await sink.AcceptAsync(Token);
-            var buffer = new byte[65536];
-            var first = await server.ReceiveAsync(buffer, Token);
-            var started = Stopwatch.GetTimestamp();
-            long rest = 0;
-            int read;
-            while ((read = await server.ReceiveAsync(buffer, Token)) > 0) rest += read;
-            return rest / Stopwatch.GetElapsedTime(started).TotalSeconds; // bytes/s after the first piece arrived
+            Assert.Equal(1_000_000, (await server.ReadToEndAsync()).Length);
+            return Stopwatch.GetTimestamp();
         }, Token);
+        // Timed from before the first byte can move to the last byte's arrival: a late wake-up of ours can only make
+        // the rate look lower, never higher, and the pacer keeps an absolute schedule, so its own late wake-ups catch up.
+        var started = Stopwatch.GetTimestamp();
         await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
         await client.SendAndShutdownAsync(RandomNumberGenerator.GetBytes(1_000_000));
-        Assert.InRange(await measuring, 1_800_000, 2_200_000);
+        var rate = 1_000_000 / Stopwatch.GetElapsedTime(started, await receiving).TotalSeconds;
+        Assert.InRange(rate, 900_000, 1_100_000);
     }
 
     [Fact]
@@ -181,12 +180,12 @@ public sealed class FaultTests
     {
         await using var daytime = await TestServer.StartAsync(ServerKind.Daytime, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
         await using var proxy = await ProxyAsync(daytime.LocalEndpoint, "slow_close:delay=300");
+        var started = Stopwatch.GetTimestamp(); // before the proxy can have read the server's EOF, however late we are scheduled
         await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
         var buffer = new byte[256];
-        Assert.True(await client.ReceiveAsync(buffer, Token) > 0);
-        var dataAt = Stopwatch.GetTimestamp();
+        Assert.True(await client.ReceiveAsync(buffer, Token) > 0); // the data came at once...
         Assert.Empty(await client.ReadToEndAsync());
-        Assert.True(Stopwatch.GetElapsedTime(dataAt).TotalMilliseconds >= 280, "EOF came without the delay");
+        Assert.True(Stopwatch.GetElapsedTime(started).TotalMilliseconds >= 299, "EOF came without the delay"); // ...the EOF 300 ms late
     }
 
     [Fact]
