@@ -24,6 +24,7 @@ internal static class CliRunner
             WaitCommand.Create(),
             ScanCommand.Create(),
             ProxyCommand.Create(),
+            BenchCommand.Create(),
             DemoCommand.Create(),
         };
 

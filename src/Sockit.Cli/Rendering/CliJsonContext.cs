@@ -21,10 +21,24 @@ internal sealed record SocketJson(
 /// <summary>What <c>sockit scan --json</c> prints.</summary>
 internal sealed record ScanOutput(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, double DurationMs);
 
+/// <summary>Latency percentiles in microseconds, in <c>sockit bench --json</c>.</summary>
+internal sealed record LatencyJson(long P50, long P90, long P99, long P999, long Max, double Mean);
+
+/// <summary>What <c>sockit bench --json</c> prints.</summary>
+internal sealed record BenchJson(
+    string Mode, string Target, int Connections, double? Rate, double DurationSeconds, long Requests, double RequestsPerSecond,
+    long BytesSent, long BytesReceived, double SentPerSecond, double ReceivedPerSecond, LatencyJson? LatencyMicros,
+    Dictionary<string, long> Errors, Dictionary<string, long> Statuses);
+
+/// <summary>What <c>sockit bench merge --json</c> prints.</summary>
+internal sealed record BenchMergeJson(int Files, long Requests, double SpanSeconds, double? RequestsPerSecond, LatencyJson? LatencyMicros);
+
 /// <summary>Source-generated JSON for everything the CLI prints as JSON: no reflection, so Native AOT stays warning-free.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ConnectionLogLine))]
 [JsonSerializable(typeof(ServerSummaryLine))]
 [JsonSerializable(typeof(LsOutput))]
 [JsonSerializable(typeof(ScanOutput))]
+[JsonSerializable(typeof(BenchJson))]
+[JsonSerializable(typeof(BenchMergeJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;

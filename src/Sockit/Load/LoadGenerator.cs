@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using HdrHistogram;
+using Sockit.Endpoints;
+
+namespace Sockit.Load;
+
+/// <summary>
+/// Loads a server over many connections (pingpong, stream, connect or HTTP), closed loop or at a fixed rate, and
+/// reports requests per second, bytes each way, errors by kind and an HdrHistogram of latencies.
+/// </summary>
+public static class LoadGenerator
+{
+    private static readonly TimeSpan WatchdogTick = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Runs the load described by <paramref name="options"/> until its duration or count is done.</summary>
+    /// <param name="options">What to run.</param>
+    /// <param name="progress">Told where the run is about once a second, or null.</param>
+    /// <param name="cancellationToken">Stops the run early; the result covers what ran.</param>
+    /// <exception cref="SockitException">The options do not make sense together (a usage error).</exception>
+    public static async Task<LoadResult> RunAsync(LoadOptions options, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        Validate(options);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var run = new LoadRun(options, stop.Token);
+        stop.CancelAfter(TimeSpan.FromSeconds((double)(run.Deadline - run.Start) / Stopwatch.Frequency));
+        var workers = Enumerable.Range(0, options.Connections).Select(i => Create(run, i)).ToArray();
+        var tasks = workers.Select((worker, i) => StartAsync(worker, run, i)).ToArray();
+        var all = Task.WhenAll(tasks);
+
+        var lastReport = Stopwatch.GetTimestamp();
+        long lastRequests = 0;
+        while (!all.IsCompleted)
+        {
+            await Task.WhenAny(all, Task.Delay(WatchdogTick, CancellationToken.None)).ConfigureAwait(false);
+            var now = Stopwatch.GetTimestamp();
+            foreach (var worker in workers) worker.CheckTimeout(now);
+            if (progress is null || now - lastReport < Stopwatch.Frequency) continue;
+            var requests = workers.Sum(w => w.Requests);
+            progress.Report(new LoadProgress(Stopwatch.GetElapsedTime(run.MeasureFrom, now), requests, workers.Sum(w => w.ErrorCount),
+                workers.Sum(w => w.BytesSent), workers.Sum(w => w.BytesReceived), (requests - lastRequests) / Stopwatch.GetElapsedTime(lastReport, now).TotalSeconds));
+            (lastReport, lastRequests) = (now, requests);
+        }
+        await all.ConfigureAwait(false);
+
+        var end = Math.Min(Stopwatch.GetTimestamp(), run.Deadline);
+        var latency = new LongHistogram(1, LoadWorker.HighestLatencyMicros, 3);
+        var errors = new Dictionary<string, long>(StringComparer.Ordinal);
+        var statuses = new SortedDictionary<int, long>();
+        foreach (var worker in workers)
+        {
+            latency.Add(worker.Latency);
+            foreach (var (kind, count) in worker.Errors) errors[kind] = errors.GetValueOrDefault(kind) + count;
+            for (var status = 0; status < worker.Statuses.Length; status++)
+                if (worker.Statuses[status] > 0) statuses[status] = statuses.GetValueOrDefault(status) + worker.Statuses[status];
+        }
+        return new LoadResult
+        {
+            Mode = options.Mode,
+            Target = options.Target,
+            Connections = options.Connections,
+            Elapsed = end > run.MeasureFrom ? Stopwatch.GetElapsedTime(run.MeasureFrom, end) : TimeSpan.Zero,
+            Requests = workers.Sum(w => w.Requests),
+            BytesSent = workers.Sum(w => w.BytesSent),
+            BytesReceived = workers.Sum(w => w.BytesReceived),
+            Errors = errors,
+            Statuses = statuses,
+            Latency = latency,
+            Rate = options.Rate,
+        };
+    }
+
+    /// <summary>Starts a worker, after its turn when connections are opened at a limited rate.</summary>
+    private static async Task StartAsync(LoadWorker worker, LoadRun run, int index)
+    {
+        if (run.Options.ConnectRate is { } perSecond && index > 0)
+        {
+            try
+            {
+                await Task.Delay(TimeSpan.FromSeconds(index / perSecond), run.Stop).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+        await Task.Run(worker.RunAsync).ConfigureAwait(false);
+    }
+
+    private static LoadWorker Create(LoadRun run, int index) => run.Options.Mode switch
+    {
+        LoadMode.PingPong when !run.Options.Target.IsStream => new DatagramPingPongWorker(run, index),
+        LoadMode.PingPong => new PingPongWorker(run, index),
+        LoadMode.Stream => new StreamWorker(run, index),
+        LoadMode.Connect => new ConnectWorker(run, index),
+        _ => new HttpWorker(run, index),
+    };
+
+    private static void Validate(LoadOptions options)
+    {
+        static void Fail(string message) => throw new SockitException(SockitError.InvalidArgument, message);
+        if (options.Connections < 1) Fail("connections must be 1 or more");
+        if (options.Rate is <= 0 or double.NaN) Fail("the rate must be more than 0 requests per second");
+        if (options.ConnectRate is <= 0 or double.NaN) Fail("the connect rate must be more than 0 connections per second");
+        if (options.Count is <= 0) Fail("the count must be 1 or more");
+        if (options.Duration is { } duration && duration <= TimeSpan.Zero) Fail("the duration must be more than 0");
+        if (options.Timeout <= TimeSpan.Zero) Fail("the timeout must be more than 0");
+        if (!options.Target.IsStream && options.Mode != LoadMode.PingPong)
+            Fail($"{options.Mode.ToString().ToLowerInvariant()} needs a stream endpoint (TCP or unix://); over {options.Target.Transport.ToString().ToLowerInvariant()} only pingpong runs");
+        if (options.Target.Transport == TransportKind.UnixDatagram) Fail("bench loads TCP, Unix stream and UDP endpoints; unixgram:// is not supported");
+        if (options.Mode is LoadMode.PingPong or LoadMode.Stream && options.Message.IsEmpty) Fail("the message is empty: give --msg, --msg-file or --size");
+        if (options.Mode == LoadMode.Stream && (options.Count is not null || options.Rate is not null))
+            Fail("stream mode runs for a duration at full speed: --count and --rate do not apply");
+        if (options.Target.IsAnyAddress) Fail($"{options.Target} is every interface, not a server to load; name a host, such as 127.0.0.1:{options.Target.Port}");
+    }
+}

@@ -1,0 +1,209 @@
+using HdrHistogram;
+using Sockit.Endpoints;
+using Sockit.Load;
+using Sockit.Servers;
+using Sockit.Transport;
+
+namespace Sockit.Tests;
+
+/// <summary>The load generator against real servers on loopback: every mode, the rate, coordinated omission, errors, merging.</summary>
+public sealed class LoadTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    private static Task<LoadResult> RunAsync(LoadOptions options) => LoadGenerator.RunAsync(options, cancellationToken: Token);
+
+    [Theory]
+    [InlineData("127.0.0.1:0")]
+    [InlineData("[::1]:0")]
+    [InlineData("udp://127.0.0.1:0")]
+    public async Task Pingpong_against_an_echo_server_counts_whole_round_trips(string endpoint)
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse(endpoint), cancellationToken: Token);
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Connections = 3, Count = 600, Message = new byte[100] });
+        Assert.Equal(600, result.Requests);
+        Assert.Equal((60_000, 60_000), (result.BytesSent, result.BytesReceived));
+        Assert.Equal(600, result.Latency.TotalCount);
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public async Task Pingpong_with_a_delimiter_reads_line_replies()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse($"unix:///tmp/sockit-load-{Guid.NewGuid():N}.sock"), cancellationToken: Token);
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Count = 200, Message = "PING\n"u8.ToArray(), ReplyDelimiter = (byte)'\n' });
+        Assert.Equal(200, result.Requests);
+        Assert.Empty(result.Errors);
+    }
+
+    [Fact]
+    public async Task Stream_measures_both_directions_and_a_discard_server_sends_nothing_back()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        await using var discard = await TestServer.StartAsync(ServerKind.Discard, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var options = new LoadOptions { Target = echo.LocalEndpoint, Mode = LoadMode.Stream, Connections = 2, Duration = TimeSpan.FromMilliseconds(500), Message = new byte[65536] };
+        var echoed = await RunAsync(options);
+        Assert.True(echoed.BytesSent > 1_000_000 && echoed.BytesReceived > 1_000_000, $"sent {echoed.BytesSent}, received {echoed.BytesReceived}");
+        var discarded = await RunAsync(options with { Target = discard.LocalEndpoint });
+        Assert.True(discarded.BytesSent > 1_000_000);
+        Assert.Equal(0, discarded.BytesReceived);
+        Assert.Empty(discarded.Errors);
+    }
+
+    [Fact]
+    public async Task Connect_mode_opens_and_closes_connections()
+    {
+        var closed = 0;
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"),
+            new ServerOptions { OnConnection = _ => Interlocked.Increment(ref closed) }, Token);
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Mode = LoadMode.Connect, Connections = 2, Count = 300 });
+        Assert.Equal(300, result.Requests);
+        Assert.Equal(300, result.Latency.TotalCount);
+        await echo.StopAsync();
+        Assert.Equal(300, closed);
+    }
+
+    [Fact]
+    public async Task Http_mode_counts_statuses_over_keep_alive()
+    {
+        await using var http = await TestServer.StartAsync(ServerKind.HttpEcho, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var ok = await RunAsync(new LoadOptions { Target = http.LocalEndpoint, Mode = LoadMode.Http, Connections = 2, Count = 400, HttpPath = "/hello" });
+        Assert.Equal(400, ok.Requests);
+        Assert.Equal(new Dictionary<int, long> { [200] = 400 }, ok.Statuses);
+        var posted = await RunAsync(new LoadOptions { Target = http.LocalEndpoint, Mode = LoadMode.Http, Count = 50, HttpMethod = "POST", Message = new byte[5000], HttpPath = "/?status=201" });
+        Assert.Equal(new Dictionary<int, long> { [201] = 50 }, posted.Statuses);
+        var chunked = await RunAsync(new LoadOptions { Target = http.LocalEndpoint, Mode = LoadMode.Http, Count = 50, HttpPath = "/?chunked=1&close=1" });
+        Assert.Equal(50, chunked.Requests);
+        Assert.Empty(chunked.Errors);
+    }
+
+    [Fact]
+    public async Task The_rate_holds_within_five_percent()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Connections = 4, Rate = 500, Duration = TimeSpan.FromSeconds(2) });
+        Assert.InRange(result.RequestsPerSecond, 475, 525);
+        Assert.InRange(result.Requests, 950, 1050);
+    }
+
+    /// <summary>
+    /// An echo server that stalls once for 200 ms. Closed loop, the stall is one slow sample among thousands and vanishes
+    /// from p99; open loop, every request due during the stall waits, and p99 shows it.
+    /// </summary>
+    [Fact]
+    public async Task A_200_ms_stall_shows_in_p99_under_a_rate_but_hides_in_a_closed_loop()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var stalled = 0;
+        using var serving = new CancellationTokenSource();
+        var server = Task.Run(async () =>
+        {
+            var handlers = new List<Task>();
+            try
+            {
+                while (true)
+                {
+                    var connection = await listener.AcceptAsync(serving.Token);
+                    handlers.Add(Task.Run(async () =>
+                    {
+                        await using var _ = connection;
+                        var buffer = new byte[32];
+                        var messages = 0;
+                        int read;
+                        while ((read = await connection.ReceiveAsync(buffer, serving.Token)) > 0)
+                        {
+                            if (++messages == 300 && Interlocked.Exchange(ref stalled, 1) == 0) await Task.Delay(200, serving.Token); // the stall under test
+                            await connection.SendAsync(buffer.AsMemory(0, read), serving.Token);
+                        }
+                    }));
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }, Token);
+
+        var open = await RunAsync(new LoadOptions { Target = listener.LocalEndpoint, Rate = 1000, Duration = TimeSpan.FromSeconds(1.5) });
+        Volatile.Write(ref stalled, 0);
+        var closed = await RunAsync(new LoadOptions { Target = listener.LocalEndpoint, Count = 3000 });
+        await serving.CancelAsync();
+        await server;
+
+        Assert.True(open.Latency.GetValueAtPercentile(99) >= 150_000, $"open loop p99 {open.Latency.GetValueAtPercentile(99)} µs");
+        Assert.True(closed.Latency.GetMaxValue() >= 190_000, $"the closed loop saw no stall: max {closed.Latency.GetMaxValue()} µs, {closed.Requests} requests, errors {string.Join(",", closed.Errors)}");
+        Assert.True(closed.Latency.GetValueAtPercentile(99) < 150_000, $"closed loop p99 {closed.Latency.GetValueAtPercentile(99)} µs");
+    }
+
+    [Fact]
+    public async Task Errors_are_counted_by_kind()
+    {
+        await using var gone = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var nobody = gone.LocalEndpoint;
+        gone.Dispose();
+        var refused = await RunAsync(new LoadOptions { Target = nobody, Duration = TimeSpan.FromMilliseconds(200) });
+        Assert.Equal(0, refused.Requests);
+        Assert.True(refused.Errors.GetValueOrDefault("refused") > 0);
+
+        // A server that reads the whole message, answers 10 bytes of the 1000 expected, and closes.
+        await using var halfway = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var serving = Task.Run(async () =>
+        {
+            for (var i = 0; i < 5; i++)
+            {
+                await using var connection = await halfway.AcceptAsync(Token);
+                var buffer = new byte[1000];
+                for (var got = 0; got < 1000;) got += await connection.ReceiveAsync(buffer.AsMemory(got), Token);
+                await connection.SendAsync(buffer.AsMemory(0, 10), Token);
+                connection.ShutdownSend();
+                await connection.ReadToEndAsync();
+            }
+        }, Token);
+        var shortReply = await RunAsync(new LoadOptions { Target = halfway.LocalEndpoint, Count = 5, Message = new byte[1000] });
+        await serving;
+        Assert.Equal(5, shortReply.Errors.GetValueOrDefault("short reply"));
+
+        await using var discard = await TestServer.StartAsync(ServerKind.Discard, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var timeout = await RunAsync(new LoadOptions { Target = discard.LocalEndpoint, Count = 2, Timeout = TimeSpan.FromMilliseconds(200) });
+        Assert.Equal(2, timeout.Errors.GetValueOrDefault("timeout"));
+    }
+
+    [Fact]
+    public async Task Merging_two_histogram_logs_equals_the_histogram_of_all_samples()
+    {
+        var random = new Random(7);
+        var first = new LongHistogram(1, 3_600_000_000, 3);
+        var second = new LongHistogram(1, 3_600_000_000, 3);
+        var all = new LongHistogram(1, 3_600_000_000, 3);
+        for (var i = 0; i < 20_000; i++)
+        {
+            var value = (long)Math.Exp(random.NextDouble() * 14) + 1; // 1 µs to about 1.2 s, spread over the decades
+            (i % 3 == 0 ? first : second).RecordValue(value);
+            all.RecordValue(value);
+        }
+        var a = Path.Combine(Path.GetTempPath(), $"sockit-{Guid.NewGuid():N}.hlog");
+        var b = Path.Combine(Path.GetTempPath(), $"sockit-{Guid.NewGuid():N}.hlog");
+        var start = DateTimeOffset.UtcNow;
+        LatencyLog.Write(a, first, start, start.AddSeconds(10), "host-a");
+        LatencyLog.Write(b, second, start.AddSeconds(1), start.AddSeconds(11), "host-b");
+        var merged = LatencyLog.Merge([a, b]);
+        File.Delete(a);
+        File.Delete(b);
+
+        Assert.Equal(all.TotalCount, merged.TotalCount);
+        foreach (var percentile in new[] { 0.0, 10, 50, 90, 99, 99.9, 99.99, 100 })
+            Assert.Equal(all.GetValueAtPercentile(percentile), merged.GetValueAtPercentile(percentile));
+        Assert.Equal(all.GetMaxValue(), merged.GetMaxValue());
+        Assert.Equal(all.GetMean(), merged.GetMean(), 6);
+    }
+
+    [Theory]
+    [InlineData(LoadMode.Stream, "udp://127.0.0.1:9", null, "stream needs a stream endpoint")]
+    [InlineData(LoadMode.Stream, "127.0.0.1:9", 100.0, "--count and --rate do not apply")]
+    [InlineData(LoadMode.PingPong, "*:9", null, "is every interface, not a server to load")]
+    public async Task Options_that_do_not_fit_together_are_refused_before_any_traffic(LoadMode mode, string target, double? rate, string message)
+    {
+        var error = await Assert.ThrowsAsync<SockitException>(() => RunAsync(new LoadOptions { Target = Endpoint.Parse(target), Mode = mode, Rate = rate }));
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.True(error.IsUsageError);
+    }
+}
