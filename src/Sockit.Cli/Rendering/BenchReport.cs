@@ -14,6 +14,7 @@ internal static class BenchReport
     /// <summary>Runs the load with a live progress line: redrawn on a terminal (Spectre.Console), a plain line a second when stderr is piped.</summary>
     public static async Task<LoadResult> RunWithProgressAsync(LoadOptions options, CancellationToken cancellationToken)
     {
+        LoadGenerator.Validate(options); // a usage error is the only line, not one after the announcement
         Reporter.Info(Describe(options));
         if (Console.IsErrorRedirected) return await LoadGenerator.RunAsync(options, new Sink(p => Reporter.Info(ProgressLine(p))), cancellationToken);
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });

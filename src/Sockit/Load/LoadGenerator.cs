@@ -96,8 +96,11 @@ public static class LoadGenerator
         _ => new HttpWorker(run, index),
     };
 
-    private static void Validate(LoadOptions options)
+    /// <summary>Checks that the options make sense together, before any traffic (RunAsync checks them too).</summary>
+    /// <exception cref="SockitException">They do not; the message says which and why (a usage error).</exception>
+    public static void Validate(LoadOptions options)
     {
+        ArgumentNullException.ThrowIfNull(options);
         static void Fail(string message) => throw new SockitException(SockitError.InvalidArgument, message);
         if (options.Connections < 1) Fail("connections must be 1 or more");
         if (options.Rate is <= 0 or double.NaN) Fail("the rate must be more than 0 requests per second");

@@ -1,0 +1,101 @@
+using System.Text.Json;
+using Sockit.Testing;
+
+namespace Sockit.Cli.Tests;
+
+/// <summary>sockit bench as a process against sockit serve: JSON results, HTTP URLs, histogram files and their merge, errors.</summary>
+public sealed class BenchCliTests
+{
+    private static async Task<(ChildProcess Server, string Address)> ServeAsync(string kind, string endpoint = "127.0.0.1:0")
+    {
+        var server = SockitCli.Start("serve", kind, endpoint);
+        var line = await server.WaitForStderrAsync(l => l.Contains($"serving {kind} on ", StringComparison.Ordinal));
+        return (server, line.Split($"serving {kind} on ")[1].Split(' ')[0]);
+    }
+
+    private static async Task<JsonElement> BenchJsonAsync(params string[] arguments)
+    {
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", ["bench", .. arguments, "--json"]);
+        Assert.True(exit == 0, stderr);
+        return JsonDocument.Parse(stdout).RootElement;
+    }
+
+    [Fact]
+    public async Task Pingpong_against_serve_echo_reports_requests_latency_and_no_errors()
+    {
+        var (server, address) = await ServeAsync("echo");
+        await using var _ = server;
+        var result = await BenchJsonAsync(address, "-c", "4", "-n", "2000", "--size", "100");
+        Assert.Equal(2000, result.GetProperty("requests").GetInt64());
+        Assert.Equal(200_000, result.GetProperty("bytesReceived").GetInt64());
+        var latency = result.GetProperty("latencyMicros");
+        Assert.True(latency.GetProperty("p50").GetInt64() <= latency.GetProperty("p99").GetInt64());
+        Assert.True(latency.GetProperty("p99").GetInt64() <= latency.GetProperty("max").GetInt64());
+        Assert.Empty(result.GetProperty("errors").EnumerateObject());
+    }
+
+    [Fact]
+    public async Task An_http_url_runs_http_mode_and_counts_statuses()
+    {
+        var (server, address) = await ServeAsync("http-echo");
+        await using var _ = server;
+        var result = await BenchJsonAsync($"http://{address}/hello?status=404", "-c", "2", "-n", "300");
+        Assert.Equal("http", result.GetProperty("mode").GetString());
+        Assert.Equal(300, result.GetProperty("statuses").GetProperty("404").GetInt64());
+    }
+
+    [Fact]
+    public async Task Two_runs_written_with_hdr_out_merge_into_one_report()
+    {
+        var (server, address) = await ServeAsync("echo");
+        await using var _ = server;
+        var first = TempPath.Socket(".hlog");
+        var second = TempPath.Socket(".hlog");
+        await BenchJsonAsync(address, "-n", "700", "--hdr-out", first);
+        await BenchJsonAsync(address, "-n", "300", "-c", "3", "--hdr-out", second);
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", "merge", first, second, "--json");
+        File.Delete(first);
+        File.Delete(second);
+        Assert.True(exit == 0, stderr);
+        using var merged = JsonDocument.Parse(stdout);
+        Assert.Equal(2, merged.RootElement.GetProperty("files").GetInt32());
+        Assert.Equal(1000, merged.RootElement.GetProperty("requests").GetInt64());
+    }
+
+    [Fact]
+    public async Task Progress_goes_to_stderr_a_line_a_second_when_piped_and_the_result_to_stdout()
+    {
+        var (server, address) = await ServeAsync("echo");
+        await using var _ = server;
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", address, "-d", "1500ms", "-r", "200");
+        Assert.Equal(0, exit);
+        Assert.Contains("sockit: bench pingpong", stderr, StringComparison.Ordinal);
+        Assert.Contains("sockit: 1s: ", stderr, StringComparison.Ordinal);
+        Assert.StartsWith("requests", stdout, StringComparison.Ordinal);
+        Assert.Contains("latency     p50 ", stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task No_server_is_a_failure_with_one_line_that_says_why()
+    {
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", $"127.0.0.1:{Ports.Free()}", "-d", "300ms");
+        Assert.Equal(1, exit);
+        Assert.Contains("errors      refused", stdout, StringComparison.Ordinal);
+        Assert.Contains("no request succeeded (refused", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(new[] { "127.0.0.1:9", "-m", "stream", "-r", "10" }, "--count and --rate do not apply")]
+    [InlineData(new[] { "udp://127.0.0.1:9", "-m", "http" }, "http needs a stream endpoint")]
+    [InlineData(new[] { "127.0.0.1:9", "--msg", "a", "--size", "4" }, "give one of --msg, --msg-file and --size")]
+    [InlineData(new[] { "127.0.0.1:9", "--msg", @"bad\q" }, @"unknown escape '\q'")]
+    [InlineData(new[] { "127.0.0.1:9", "--size", "lots" }, "invalid --size 'lots'")]
+    [InlineData(new[] { "http://127.0.0.1:9/", "-m", "pingpong" }, "an http:// URL is loaded in http mode")]
+    [InlineData(new[] { "merge", "/nonexistent.hlog" }, "cannot read the histogram file /nonexistent.hlog")]
+    public async Task Bad_bench_arguments_get_one_line_and_exit_code_2(string[] arguments, string message)
+    {
+        var (exit, _, stderr) = await SockitCli.RunAsync("", ["bench", .. arguments]);
+        Assert.Equal(2, exit);
+        Assert.Contains(message, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+}
