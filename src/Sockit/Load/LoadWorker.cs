@@ -20,6 +20,7 @@ internal abstract class LoadWorker
     private long _inFlightSince;
     private long _virtualDone;
     private long _requests, _bytesSent, _bytesReceived, _errors;
+    private long _pendingSent, _pendingReceived; // bytes of the request in flight, counted when it completes
     private volatile bool _timedOut;
     private volatile IDisposable? _socket;
 
@@ -107,25 +108,34 @@ internal abstract class LoadWorker
             _virtualDone = Math.Max(due, _virtualDone) + (end - sent);
             latency = _virtualDone - due;
         }
+        var (sentBytes, receivedBytes) = (_pendingSent, _pendingReceived);
+        (_pendingSent, _pendingReceived) = (0, 0);
         if (!Run.Counts(end)) return;
         Latency.RecordValue(Math.Clamp(latency * 1_000_000 / Stopwatch.Frequency, 1, HighestLatencyMicros));
-        Interlocked.Increment(ref _requests);
+        // One writer per field: plain stores the progress reader sees, no locked instructions on the hot path.
+        Volatile.Write(ref _requests, _requests + 1);
+        Volatile.Write(ref _bytesSent, _bytesSent + sentBytes);
+        Volatile.Write(ref _bytesReceived, _bytesReceived + receivedBytes);
     }
 
-    protected void Sent(long bytes)
-    {
-        if (Run.Counts(Stopwatch.GetTimestamp())) Interlocked.Add(ref _bytesSent, bytes);
-    }
+    /// <summary>Bytes sent for the request in flight (counted with it when it completes).</summary>
+    protected void Sent(long bytes) => _pendingSent += bytes;
 
-    protected void Received(long bytes)
+    /// <summary>Bytes received for the request in flight (counted with it when it completes).</summary>
+    protected void Received(long bytes) => _pendingReceived += bytes;
+
+    /// <summary>Stream mode, where there are no requests: bytes count as they move, if the run is measuring.</summary>
+    protected void Streamed(long bytes, bool sent)
     {
-        if (Run.Counts(Stopwatch.GetTimestamp())) Interlocked.Add(ref _bytesReceived, bytes);
+        if (!Run.Counts(Stopwatch.GetTimestamp())) return;
+        Interlocked.Add(ref sent ? ref _bytesSent : ref _bytesReceived, bytes); // the writer and the reader are two tasks
     }
 
     /// <summary>Counts a failed request by kind (unless the run is stopping) and drops the socket; false when the run is over.</summary>
     protected async ValueTask<bool> FailedAsync(Exception error)
     {
         Volatile.Write(ref _inFlightSince, 0);
+        (_pendingSent, _pendingReceived) = (0, 0);
         _virtualDone = Math.Max(_virtualDone, Stopwatch.GetTimestamp());
         _socket?.Dispose();
         _socket = null;

@@ -45,7 +45,7 @@ internal sealed class StreamWorker(LoadRun run, int index) : LoadWorker(run, ind
         while (!Run.Stop.IsCancellationRequested && System.Diagnostics.Stopwatch.GetTimestamp() < Run.Deadline)
         {
             await connection.SendAsync(message, Run.Stop).ConfigureAwait(false);
-            Sent(message.Length);
+            Streamed(message.Length, sent: true);
         }
     }
 
@@ -53,6 +53,6 @@ internal sealed class StreamWorker(LoadRun run, int index) : LoadWorker(run, ind
     {
         var buffer = new byte[256 * 1024];
         int read;
-        while ((read = await connection.ReceiveAsync(buffer, Run.Stop).ConfigureAwait(false)) > 0) Received(read);
+        while ((read = await connection.ReceiveAsync(buffer, Run.Stop).ConfigureAwait(false)) > 0) Streamed(read, sent: false);
     }
 }
