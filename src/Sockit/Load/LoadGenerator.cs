@@ -24,7 +24,7 @@ public static class LoadGenerator
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = new LoadRun(options, stop.Token);
         stop.CancelAfter(TimeSpan.FromSeconds((double)(run.Deadline - run.Start) / Stopwatch.Frequency));
-        var workers = Enumerable.Range(0, options.Connections).Select(i => Create(run, i)).ToArray();
+        var workers = CreateWorkers(run);
         var tasks = workers.Select((worker, i) => StartAsync(worker, run, i)).ToArray();
         var all = Task.WhenAll(tasks);
 
@@ -85,6 +85,19 @@ public static class LoadGenerator
             }
         }
         await Task.Run(worker.RunAsync).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One worker per connection, or for closed-loop pingpong on Linux one epoll loop per core (half the cores: the
+    /// server under test usually shares the machine), each with its share of the connections.
+    /// </summary>
+    private static LoadWorker[] CreateWorkers(LoadRun run)
+    {
+        var options = run.Options;
+        if (!EpollPingPongWorker.Suits(options) || options.ConnectRate is not null)
+            return [.. Enumerable.Range(0, options.Connections).Select(i => Create(run, i))];
+        var loops = Math.Clamp(Environment.ProcessorCount / 2, 1, options.Connections);
+        return [.. Enumerable.Range(0, loops).Select(i => new EpollPingPongWorker(run, i, options.Connections / loops + (i < options.Connections % loops ? 1 : 0)))];
     }
 
     private static LoadWorker Create(LoadRun run, int index) => run.Options.Mode switch

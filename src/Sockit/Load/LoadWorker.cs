@@ -110,6 +110,12 @@ internal abstract class LoadWorker
         }
         var (sentBytes, receivedBytes) = (_pendingSent, _pendingReceived);
         (_pendingSent, _pendingReceived) = (0, 0);
+        Record(latency, end, sentBytes, receivedBytes);
+    }
+
+    /// <summary>Records one finished request that took <paramref name="latency"/> Stopwatch ticks, if it ended while measuring.</summary>
+    protected void Record(long latency, long end, long sentBytes, long receivedBytes)
+    {
         if (!Run.Counts(end)) return;
         Latency.RecordValue(Math.Clamp(latency * 1_000_000 / Stopwatch.Frequency, 1, HighestLatencyMicros));
         // One writer per field: plain stores the progress reader sees, no locked instructions on the hot path.
