@@ -30,6 +30,30 @@ public sealed class ServerTests
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
     }
 
+    /// <summary>
+    /// A client that sends without reading: once the echo it is not reading fills the buffers, the server stops reading
+    /// too (its receive queue fills and our send stalls) instead of holding ever more in memory; reading resumes it all.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Echo_stops_reading_from_a_client_that_does_not_read(bool traced)
+    {
+        using var tracer = traced ? new Sockit.Tracing.TextSocketTracer(TextWriter.Null) : null; // traced servers take the async path
+        await using var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), new ServerOptions { Tracer = tracer }, Token);
+        await using var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        var data = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
+        var sending = client.SendAndShutdownAsync(data);
+        var port = client.LocalEndpoint.Port;
+        while (!sending.IsCompleted && !Sockit.Inspection.SocketTable.Read(new Sockit.Inspection.SocketQuery { Port = server.LocalEndpoint.Port }).Sockets
+                   .Any(s => s.RemotePort == port && s.ReceiveQueue > 256 * 1024))
+            await Task.Yield(); // until the server leaves 256 KiB unread (or, wrongly, takes it all)
+        Assert.False(sending.IsCompleted, "64 MiB went out though nobody read the echo: the server buffered it");
+        var back = await client.ReadToEndAsync();
+        await sending;
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
+    }
+
     [Theory]
     [MemberData(nameof(DatagramEndpoints))]
     public async Task Echo_and_daytime_and_chargen_answer_datagrams(string endpoint)

@@ -9,28 +9,16 @@ namespace Sockit.Load;
 /// Closed-loop pingpong over many TCP or Unix connections from one thread with its own epoll loop, as the C reference
 /// client and wrk do. Through .NET's socket engine every round trip costs a failed recv, a queued operation and a
 /// wake-up; here it is one epoll_wait for many connections, one read() and one write(), which is what lets one core
-/// keep many connections busy. Used on Linux x64 when nothing needs the general path (no rate, no tracer, small
-/// messages); everything else goes through <see cref="PingPongWorker"/>.
+/// keep many connections busy. Used on Linux x64 when nothing needs the general path (no rate, small messages; off
+/// with SOCKIT_NO_EPOLL=1); everything else goes through <see cref="PingPongWorker"/>.
 /// </summary>
-internal sealed unsafe partial class EpollPingPongWorker(LoadRun run, int index, int connections) : LoadWorker(run, index)
+internal sealed unsafe class EpollPingPongWorker(LoadRun run, int index, int connections) : LoadWorker(run, index)
 {
-    private const int EpollIn = 0x001, EpollErr = 0x008, EpollHup = 0x010, EpollCtlAdd = 1;
-    private const int EAgain = 11;
     private static readonly long PollMilliseconds = 20;
 
     /// <summary>Whether a run can take this path: closed-loop pingpong on a stream endpoint, Linux x64, a message a socket takes whole.</summary>
     public static bool Suits(LoadOptions options) =>
-        OperatingSystem.IsLinux() && RuntimeInformation.ProcessArchitecture == Architecture.X64
-        && options.Mode == LoadMode.PingPong && options.Target.IsStream && options.Rate is null && options.Message.Length <= 16 * 1024
-        && Environment.GetEnvironmentVariable("SOCKIT_BENCH_NO_EPOLL") != "1";
-
-    /// <summary>x86-64's struct epoll_event is packed: 4 bytes of events, then 8 of data.</summary>
-    [StructLayout(LayoutKind.Sequential, Pack = 4)]
-    private struct EpollEvent
-    {
-        public uint Events;
-        public ulong Data;
-    }
+        Epoll.Available && options.Mode == LoadMode.PingPong && options.Target.IsStream && options.Rate is null && options.Message.Length <= 16 * 1024;
 
     private System.Net.EndPoint? _address;
 
@@ -47,32 +35,31 @@ internal sealed unsafe partial class EpollPingPongWorker(LoadRun run, int index,
 
     private void Loop()
     {
-        var epoll = EpollCreate1(0);
-        if (epoll < 0) throw new SockitException(SockitError.Other, $"epoll_create1 failed (errno {Marshal.GetLastPInvokeError()})");
+        var epoll = Epoll.Create();
         var links = new Link[connections];
         for (var i = 0; i < links.Length; i++) links[i] = new Link();
         var message = Options.Message.ToArray();
         var replyLength = Options.ReplyLength ?? message.Length;
         var delimiter = Options.ReplyDelimiter;
         var buffer = new byte[64 * 1024];
-        var events = new EpollEvent[256];
+        var events = new Epoll.Event[256];
         try
         {
             fixed (byte* input = buffer)
             fixed (byte* output = message)
-            fixed (EpollEvent* ready = events)
+            fixed (Epoll.Event* ready = events)
             {
                 for (var i = 0; i < links.Length && Run.MayStart(); i++) Open(epoll, links, i, output, message.Length);
                 while (!Run.Stop.IsCancellationRequested && Stopwatch.GetTimestamp() < Run.Deadline)
                 {
-                    var count = EpollWait(epoll, ready, events.Length, (int)PollMilliseconds);
+                    var count = Epoll.Wait(epoll, ready, events.Length, (int)PollMilliseconds);
                     var now = Stopwatch.GetTimestamp();
                     for (var e = 0; e < count; e++)
                     {
                         var link = links[(int)ready[e].Data];
                         if (link.Fd < 0) continue;
-                        var read = Read(link.Fd, input, buffer.Length);
-                        if (read < 0 && Marshal.GetLastPInvokeError() == EAgain) continue;
+                        var read = Epoll.Read(link.Fd, input, buffer.Length);
+                        if (read < 0 && Marshal.GetLastPInvokeError() == Epoll.EAgain) continue;
                         if (read <= 0)
                         {
                             Drop(link, read == 0 ? "short reply" : "reset", now);
@@ -96,7 +83,7 @@ internal sealed unsafe partial class EpollPingPongWorker(LoadRun run, int index,
         finally
         {
             foreach (var link in links) link.Socket?.Dispose();
-            Close(epoll);
+            Epoll.Close(epoll);
         }
     }
 
@@ -132,8 +119,7 @@ internal sealed unsafe partial class EpollPingPongWorker(LoadRun run, int index,
             socket.Blocking = false;
             link.Socket = socket;
             link.Fd = (int)socket.Handle;
-            var registration = new EpollEvent { Events = EpollIn | EpollErr | EpollHup, Data = (ulong)index };
-            if (EpollCtl(epoll, EpollCtlAdd, link.Fd, &registration) < 0) throw new SocketException(Marshal.GetLastPInvokeError());
+            if (!Epoll.Control(epoll, Epoll.CtlAdd, link.Fd, Epoll.In | Epoll.Err | Epoll.Hup, index)) throw new SocketException(Marshal.GetLastPInvokeError());
             Send(link, output, length);
         }
         catch (SocketException ex)
@@ -150,7 +136,7 @@ internal sealed unsafe partial class EpollPingPongWorker(LoadRun run, int index,
     {
         link.Got = 0;
         link.SentAt = Stopwatch.GetTimestamp();
-        if (Write(link.Fd, output, length) != length) Drop(link, "reset", link.SentAt); // a small message goes whole, or the peer is gone
+        if (Epoll.Write(link.Fd, output, length) != length) Drop(link, "reset", link.SentAt); // a small message goes whole, or the peer is gone
     }
 
     /// <summary>Closes a connection (counting why, if it failed) and schedules a new one shortly.</summary>
@@ -162,22 +148,4 @@ internal sealed unsafe partial class EpollPingPongWorker(LoadRun run, int index,
         link.Fd = -1;
         link.RetryAt = error is null ? 0 : now + Stopwatch.Frequency / 100;
     }
-
-    [LibraryImport("libc.so.6", EntryPoint = "epoll_create1", SetLastError = true)]
-    private static partial int EpollCreate1(int flags);
-
-    [LibraryImport("libc.so.6", EntryPoint = "epoll_ctl", SetLastError = true)]
-    private static partial int EpollCtl(int epoll, int operation, int fd, EpollEvent* registration);
-
-    [LibraryImport("libc.so.6", EntryPoint = "epoll_wait", SetLastError = true)]
-    private static partial int EpollWait(int epoll, EpollEvent* events, int maximum, int timeoutMilliseconds);
-
-    [LibraryImport("libc.so.6", EntryPoint = "read", SetLastError = true)]
-    private static partial nint Read(int fd, byte* buffer, nint count);
-
-    [LibraryImport("libc.so.6", EntryPoint = "write", SetLastError = true)]
-    private static partial nint Write(int fd, byte* buffer, nint count);
-
-    [LibraryImport("libc.so.6", EntryPoint = "close")]
-    private static partial int Close(int fd);
 }

@@ -39,7 +39,7 @@ public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
         _channel = channel;
         service ??= kind switch
         {
-            ServerKind.Echo => new EchoService(),
+            ServerKind.Echo => new EchoService(listener is null ? null : EpollEchoLoop.CreateFor(options)),
             ServerKind.Discard => new DiscardService(),
             ServerKind.Chargen => new ChargenService(),
             ServerKind.Daytime => new DaytimeService(),
@@ -116,6 +116,7 @@ public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
         await _abort.CancelAsync().ConfigureAwait(false);
         foreach (var connection in _open.Keys) connection.Dispose(); // the drain time is over
         if (!_open.IsEmpty) await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
+        (_streamService as IDisposable)?.Dispose();
         _summary = new ServerSummary(Interlocked.Read(ref _connections), Interlocked.Read(ref _rejected), Interlocked.Read(ref _bytesReceived),
             Interlocked.Read(ref _bytesSent), Interlocked.Read(ref _requests), Stopwatch.GetElapsedTime(_started));
         return _summary;

@@ -197,6 +197,13 @@ public sealed class Connection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Counts bytes moved by a caller that reads and writes the socket's file descriptor itself (an epoll loop).</summary>
+    internal void CountTransfer(long received, long sent)
+    {
+        if (received != 0) Interlocked.Add(ref _bytesReceived, received);
+        if (sent != 0) Interlocked.Add(ref _bytesSent, sent);
+    }
+
     /// <summary>shutdown(SHUT_WR): tells the peer no more data is coming (it reads EOF) while this side can still receive.</summary>
     public void ShutdownSend()
     {
