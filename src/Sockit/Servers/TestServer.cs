@@ -114,6 +114,9 @@ public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
         await _running.ConfigureAwait(false);
         if (!_open.IsEmpty && drain > TimeSpan.Zero) await Task.WhenAny(_drained.Task, Task.Delay(drain)).ConfigureAwait(false);
         await _abort.CancelAsync().ConfigureAwait(false);
+        // Services stop at the abort and their connections are closed as they return (an epoll loop must let go of a
+        // socket before it is closed, or the close is abortive); whatever has not returned in a moment is closed here.
+        if (!_open.IsEmpty) await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromMilliseconds(500))).ConfigureAwait(false);
         foreach (var connection in _open.Keys) connection.Dispose(); // the drain time is over
         if (!_open.IsEmpty) await Task.WhenAny(_drained.Task, Task.Delay(TimeSpan.FromSeconds(2))).ConfigureAwait(false);
         (_streamService as IDisposable)?.Dispose();
