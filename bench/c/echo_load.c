@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct conn { int fd; long got; };
 static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t); return t.tv_sec + t.tv_nsec / 1e9; }
 
 int main(int argc, char **argv) {
+    signal(SIGPIPE, SIG_IGN); /* a peer that closes while we write is an error to handle, not a reason to die */
     if (argc < 7) { fprintf(stderr, "usage: echo_load HOST PORT CONNECTIONS SECONDS SIZE pingpong|stream\n"); return 2; }
     int conns = atoi(argv[3]), size = atoi(argv[5]), stream = strcmp(argv[6], "stream") == 0, one = 1;
     double seconds = atof(argv[4]);

@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +21,7 @@ struct conn { int fd; char *pending; size_t len, off; };
 static void nonblock(int fd) { fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK); }
 
 int main(int argc, char **argv) {
+    signal(SIGPIPE, SIG_IGN); /* a peer that closes while we write is an error to handle, not a reason to die */
     if (argc < 2) { fprintf(stderr, "usage: echo_server PORT\n"); return 2; }
     int ls = socket(AF_INET, SOCK_STREAM, 0), one = 1;
     setsockopt(ls, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
