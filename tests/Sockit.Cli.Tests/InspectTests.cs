@@ -74,6 +74,17 @@ public sealed class InspectTests
     }
 
     [Fact]
+    public async Task Ls_as_another_user_shows_what_it_can_and_says_some_owners_are_hidden()
+    {
+        await using var ls = SockitCli.StartAsNobody("ls", "-tap");
+        var output = await ls.ReadStdoutTextAsync();
+        Assert.Equal(0, await ls.WaitForExitAsync());
+        Assert.StartsWith("Kind  ", output, StringComparison.Ordinal);
+        Assert.Contains("-", output, StringComparison.Ordinal); // root's sockets, owner unknown
+        Assert.Contains("some owners are hidden: processes of other users can be seen only as root", ls.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Ls_agrees_with_ss_on_the_same_machine()
     {
         var ss = Peers.Require("ss");

@@ -88,6 +88,7 @@ internal static class LsCommand
                 return CliRunner.Ok;
             }
             if (parse.GetValue(summary)) WriteSummary(snapshot.Sockets, output);
+            else if (!TextTable.IsTerminal) PlainSocketTable.Write(snapshot.Sockets, showOwner, output.BaseStream);
             else Render(snapshot.Sockets, showOwner, output);
             output.Flush();
             if (showOwner && snapshot.OwnersIncomplete && snapshot.Sockets.Any(s => s.Pid is null))
@@ -177,15 +178,7 @@ internal static class LsCommand
 
     private static string Describe(SocketEntry s) => $"{KindName(s)} {s.State} {s.Local} {s.Remote}{(s.Pid is null ? "" : $" {s.Process}({s.Pid})")}";
 
-    private static string KindName(SocketEntry s) => s.Kind switch
-    {
-        SocketKind.Tcp => s.Family == "ipv6" ? "tcp6" : "tcp",
-        SocketKind.Udp => s.Family == "ipv6" ? "udp6" : "udp",
-        SocketKind.Raw => s.Family == "ipv6" ? "raw6" : "raw",
-        SocketKind.UnixStream => "unix",
-        SocketKind.UnixDatagram => "unixgram",
-        _ => "unixseq",
-    };
+    private static string KindName(SocketEntry s) => PlainSocketTable.KindName(s);
 
     private static string Number(long? value) => value?.ToString(CultureInfo.InvariantCulture) ?? "-";
 
