@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using Sockit.Transport;
 
@@ -26,15 +27,20 @@ internal sealed class HttpWorker : LoadWorker
         _request = [.. Encoding.ASCII.GetBytes(head), .. withBody ? options.Message.ToArray() : []];
     }
 
-    public override Task RunAsync() => RunRequestsAsync(async connection =>
+    public override Task RunAsync() => RunRequestsAsync(ExchangeAsync, connected: () => _start = _end = 0);
+
+    /// <summary>One request and its whole response; true when the connection may carry the next.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))] // no allocation per request once warm
+    private async ValueTask<bool> ExchangeAsync(Connection connection)
     {
         await connection.SendAsync(_request, Run.Stop).ConfigureAwait(false);
         Sent(_request.Length);
         var (status, keepAlive) = await ReadResponseAsync(connection).ConfigureAwait(false);
         if (Run.Counts(System.Diagnostics.Stopwatch.GetTimestamp())) Statuses[status]++;
         return keepAlive;
-    }, connected: () => _start = _end = 0);
+    }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(int Status, bool KeepAlive)> ReadResponseAsync(Connection connection)
     {
         int headEnd;
@@ -71,6 +77,7 @@ internal sealed class HttpWorker : LoadWorker
         return (status, !close);
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipChunkedAsync(Connection connection)
     {
         while (true)
@@ -97,6 +104,7 @@ internal sealed class HttpWorker : LoadWorker
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask SkipAsync(Connection connection, long count)
     {
         while (true)
@@ -113,12 +121,14 @@ internal sealed class HttpWorker : LoadWorker
         }
     }
 
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask FillAsync(Connection connection)
     {
         if (!await TryFillAsync(connection).ConfigureAwait(false)) throw new ShortReplyException();
     }
 
     /// <summary>Reads more after the unread bytes (moving them to the front first); false at EOF.</summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<bool> TryFillAsync(Connection connection)
     {
         if (_start > 0)
