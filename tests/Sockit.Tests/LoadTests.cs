@@ -80,6 +80,17 @@ public sealed class LoadTests
     }
 
     [Fact]
+    public async Task The_warmup_runs_first_and_is_not_counted()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Rate = 200, Warmup = TimeSpan.FromMilliseconds(500), Duration = TimeSpan.FromMilliseconds(500) });
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= TimeSpan.FromSeconds(1), "the warm-up did not run first");
+        Assert.InRange(result.Elapsed.TotalMilliseconds, 450, 700); // only the measured half
+        Assert.InRange(result.Requests, 90, 110); // 200/s for half a second, not for the whole second
+    }
+
+    [Fact]
     public async Task The_rate_holds_within_five_percent()
     {
         await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
