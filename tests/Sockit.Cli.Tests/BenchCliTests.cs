@@ -35,6 +35,20 @@ public sealed class BenchCliTests
     }
 
     [Fact]
+    public async Task Messages_come_from_escaped_text_or_a_file_and_replies_end_at_a_delimiter()
+    {
+        var (server, address) = await ServeAsync("echo");
+        await using var _ = server;
+        var escaped = await BenchJsonAsync(address, "-n", "100", "--msg", @"PING\r\n", "--reply-delimiter", @"\n");
+        Assert.Equal((100, 600), (escaped.GetProperty("requests").GetInt64(), escaped.GetProperty("bytesSent").GetInt64()));
+        var file = TempPath.Socket(".msg");
+        await File.WriteAllBytesAsync(file, new byte[300], TestContext.Current.CancellationToken);
+        var fromFile = await BenchJsonAsync(address, "-n", "50", "--msg-file", file);
+        File.Delete(file);
+        Assert.Equal((50, 15_000), (fromFile.GetProperty("requests").GetInt64(), fromFile.GetProperty("bytesReceived").GetInt64()));
+    }
+
+    [Fact]
     public async Task An_http_url_runs_http_mode_and_counts_statuses()
     {
         var (server, address) = await ServeAsync("http-echo");

@@ -92,7 +92,7 @@ internal static class ProxyCommand
         if (dump is { Length: 2 })
         {
             if (hex) throw new UsageException("--hex and --dump both record the conversation; pick one (--dump hex FILE writes the hexdump to a file)");
-            if (!Enum.TryParse<DumpFormat>(dump[0], ignoreCase: true, out var format) || !Enum.IsDefined(format))
+            if (!dump[0].All(char.IsLetter) || !Enum.TryParse<DumpFormat>(dump[0], ignoreCase: true, out var format))
                 throw new UsageException($"invalid --dump format '{dump[0]}': use text, hex or jsonl, then the file: --dump jsonl talk.jsonl");
             try
             {

@@ -14,7 +14,7 @@ namespace Sockit.Load;
 /// </summary>
 internal sealed unsafe class EpollPingPongWorker(LoadRun run, int index, int connections) : LoadWorker(run, index)
 {
-    private static readonly long PollMilliseconds = 20;
+    private const int PollMilliseconds = 20;
 
     /// <summary>Whether a run can take this path: closed-loop pingpong on a stream endpoint, Linux x64, a message a socket takes whole.</summary>
     public static bool Suits(LoadOptions options) =>
@@ -52,7 +52,7 @@ internal sealed unsafe class EpollPingPongWorker(LoadRun run, int index, int con
                 for (var i = 0; i < links.Length && Run.MayStart(); i++) Open(epoll, links, i, output, message.Length);
                 while (!Run.Stop.IsCancellationRequested && Stopwatch.GetTimestamp() < Run.Deadline)
                 {
-                    var count = Epoll.Wait(epoll, ready, events.Length, (int)PollMilliseconds);
+                    var count = Epoll.Wait(epoll, ready, events.Length, PollMilliseconds);
                     var now = Stopwatch.GetTimestamp();
                     for (var e = 0; e < count; e++)
                     {

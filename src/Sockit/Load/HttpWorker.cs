@@ -87,7 +87,7 @@ internal sealed class HttpWorker : LoadWorker
             var sizeText = _buffer.AsSpan(_start, lineEnd);
             var semicolon = sizeText.IndexOf((byte)';');
             if (semicolon >= 0) sizeText = sizeText[..semicolon];
-            if (!long.TryParse(Encoding.ASCII.GetString(sizeText.Trim(" \t"u8)), System.Globalization.NumberStyles.HexNumber, null, out var size) || size < 0)
+            if (!long.TryParse(sizeText.Trim(" \t"u8), System.Globalization.NumberStyles.HexNumber, System.Globalization.CultureInfo.InvariantCulture, out var size) || size < 0)
                 throw new UnexpectedReplyException();
             _start += lineEnd + 2;
             if (size == 0)

@@ -40,7 +40,8 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var forward = PumpAsync(client, upstream, ToxicStream.Upstream, DataDirection.Sent, stop.Token);
         var backward = PumpAsync(upstream, client, ToxicStream.Downstream, DataDirection.Received, stop.Token);
-        var watch = WatchAsync(stop.Token);
+        // A relay without faults (ConnectionPump's) never changes its toxics: no watcher to keep for each connection.
+        var watch = faults == ConnectionPump.NoFaults ? Task.CompletedTask : WatchAsync(stop.Token);
         try
         {
             switch (await _ended.Task.ConfigureAwait(false))
