@@ -1,4 +1,4 @@
-"""sockit connect -> sockit listen against nc -> nc -l: 1 GiB piped through loopback, and start-up time."""
+"""sockit connect -> sockit listen against nc -> nc -l: 1 GiB piped through loopback."""
 import subprocess
 import sys
 import time
@@ -30,22 +30,9 @@ def transfer(server_cmd, client_cmd, data):
     return time.monotonic() - start
 
 
-def startup(cmd, runs):
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        # No timeout here: with one, Python polls waitpid() with growing sleeps, which added ~15 ms to a 17 ms start.
-        subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        times.append(time.perf_counter() - start)
-    return common.median(times)
-
-
 def main():
     sockit = sys.argv[1]
     rounds = int(sys.argv[2]) if len(sys.argv) > 2 else 5
-    # Start-up first, on a quiet machine: right after the gigabyte transfers the page cache is still writing back.
-    up_sockit = startup([sockit, "--version"], 30)
-    up_nc = startup(["nc", "-h"], 30)
     data = common.random_file(SIZE, "random-1g.bin")
     tools = {
         "sockit": lambda p: ([sockit, "listen", "127.0.0.1:%d" % p], [sockit, "connect", "127.0.0.1:%d" % p]),
@@ -65,9 +52,6 @@ def main():
     print("### connect / listen: 1 GiB of random bytes, cat | client → server | cat, over loopback (median of %d rounds)\n" % rounds)
     print(common.table(["pipeline", "time", "throughput", "speed vs nc"], rows))
     print("\nTarget: throughput at least nc's (ratio ≥ 1.00×).\n")
-    print("### start-up (median of 30 runs)\n")
-    print(common.table(["command", "time"], [["sockit --version (Native AOT)", "%.1f ms" % (up_sockit * 1000)], ["nc -h", "%.1f ms" % (up_nc * 1000)]]))
-    print("\nTarget: AOT start-up under 30 ms.\n")
 
 
 if __name__ == "__main__":

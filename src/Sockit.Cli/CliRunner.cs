@@ -12,27 +12,39 @@ internal static class CliRunner
     public const int Failure = 1;
     public const int Usage = 2;
 
+    /// <summary>Every command, by name. Only the one being run is built: the others would cost start-up time for nothing.</summary>
+    private static readonly (string Name, Func<Command> Create)[] Commands =
+    [
+        ("connect", ConnectCommand.Create),
+        ("listen", ListenCommand.Create),
+        ("serve", ServeCommand.Create),
+        ("ls", LsCommand.Create),
+        ("wait", WaitCommand.Create),
+        ("scan", ScanCommand.Create),
+        ("proxy", ProxyCommand.Create),
+        ("bench", BenchCommand.Create),
+        ("demo", DemoCommand.Create),
+    ];
+
     public static async Task<int> RunAsync(string[] args)
     {
-        var root = new RootCommand("sockit — connect, listen, serve, inspect, proxy and load sockets; --trace shows every socket call.")
-        {
-            CommonOptions.Trace,
-            ConnectCommand.Create(),
-            ListenCommand.Create(),
-            ServeCommand.Create(),
-            LsCommand.Create(),
-            WaitCommand.Create(),
-            ScanCommand.Create(),
-            ProxyCommand.Create(),
-            BenchCommand.Create(),
-            DemoCommand.Create(),
-        };
-
         if (args.Length == 0)
         {
             Reporter.Error("no command given; try 'sockit demo' to see sockets at work, or 'sockit --help' for every command");
             return Usage;
         }
+        if (args is ["--version"])
+        {
+            Stdio.WriteStdout(System.Text.Encoding.UTF8.GetBytes(BuildInfo.Version + "\n"));
+            return Ok;
+        }
+        // Run socket completions on the epoll thread instead of hopping to the thread pool for each one: on a small
+        // machine that hop is most of the cost of a small echo or HTTP exchange. Safe here because the CLI never blocks
+        // in a socket continuation (stdin and stdout go through the thread pool). Read once, when the first socket is
+        // made; a user's own setting wins.
+        if (Environment.GetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS") is null)
+            Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
+        var root = BuildRoot(args);
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {
@@ -81,6 +93,46 @@ internal static class CliRunner
             Reporter.Error($"internal error: {ex.GetType().Name}: {ex.Message} (set SOCKIT_DEBUG=1 for details, and please report it)");
             if (Environment.GetEnvironmentVariable("SOCKIT_DEBUG") == "1") Console.Error.WriteLine(ex);
             return Failure;
+        }
+    }
+
+    /// <summary>
+    /// The root command with the command named in <paramref name="args"/> (the first word that is not an option), or
+    /// with every command when none is named (help, a typo).
+    /// </summary>
+    private static Command BuildRoot(string[] args)
+    {
+        // Not RootCommand: it finds its name and version through reflection, which Native AOT pays for at every start.
+        var root = new Command("sockit", "sockit — connect, listen, serve, inspect, proxy and load sockets; --trace shows every socket call.")
+        {
+            CommonOptions.Trace,
+            VersionOption(),
+        };
+        // The help option reads its text through a ResourceManager, which costs more at start-up than the whole
+        // command tree: it is added only when help is asked for.
+        var named = args.FirstOrDefault(a => !a.StartsWith('-'));
+        var known = Array.Exists(Commands, c => c.Name == named);
+        foreach (var (name, create) in Commands)
+            if (!known || name == named) root.Add(create());
+        if (args.Any(a => a is "--help" or "-h" or "-?" or "/h" or "/?")) root.Add(HelpText.Create());
+        return root;
+    }
+
+    private static Option<bool> VersionOption()
+    {
+        var option = new Option<bool>("--version") { Description = "Show the version and exit" };
+        option.Action = new VersionAction();
+        return option;
+    }
+
+    private sealed class VersionAction : SynchronousCommandLineAction
+    {
+        public override bool Terminating => true;
+
+        public override int Invoke(ParseResult parseResult)
+        {
+            parseResult.InvocationConfiguration.Output.WriteLine(BuildInfo.Version);
+            return Ok;
         }
     }
 

@@ -48,6 +48,32 @@ internal static partial class Stdio
         return handle;
     }
 
+    /// <summary>
+    /// Writes <paramref name="data"/> to stdout with write(), without System.Console, whose set-up (terminal settings
+    /// and signal handlers) costs more than the rest of a short command like --version.
+    /// </summary>
+    public static unsafe void WriteStdout(ReadOnlySpan<byte> data)
+    {
+        if (!OperatingSystem.IsLinux())
+        {
+            using var stdout = Console.OpenStandardOutput();
+            stdout.Write(data);
+            return;
+        }
+        fixed (byte* start = data)
+        {
+            for (var written = 0; written < data.Length;)
+            {
+                var n = Write(1, start + written, data.Length - written);
+                if (n <= 0) return; // stdout closed or full (EPIPE): nothing to report it on
+                written += (int)n;
+            }
+        }
+    }
+
+    [LibraryImport("libc.so.6", EntryPoint = "write")]
+    private static unsafe partial nint Write(int fd, byte* data, nint count);
+
     [LibraryImport("libc.so.6", EntryPoint = "fcntl")]
     private static partial int SetPipeSize(int fd, int command, int size);
 }

@@ -1,4 +1,3 @@
-using System.Reflection;
 using Sockit.Endpoints;
 using Sockit.Servers;
 
@@ -19,8 +18,7 @@ public sealed class ControlApi : IAsyncDisposable
     public Endpoint LocalEndpoint => _server.LocalEndpoint;
 
     /// <summary>The version <c>GET /version</c> reports: Sockit's own.</summary>
-    public static string Version { get; } =
-        typeof(ControlApi).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0.0.0";
+    public static string Version => BuildInfo.Version;
 
     /// <summary>Starts the API on <paramref name="endpoint"/> (a TCP or Unix stream endpoint).</summary>
     /// <param name="endpoint">Where to listen; loopback unless the caller chooses otherwise.</param>
