@@ -25,20 +25,21 @@ internal static class BenchCommand
         var connections = CommonOptions.PositiveInt("--connections", "Connections at once", 1);
         connections.Aliases.Add("-c");
         var duration = CommonOptions.Duration("--duration", "-d", "How long to measure (default 10s unless --count is given)");
-        var count = new Option<long?>("--count", "-n") { Description = "Stop after this many requests (connections in connect mode)" };
+        var count = new Option<long?>("--count", "-n") { HelpName = "n", Description = "Stop after this many requests (connections in connect mode)" };
         var rate = new Option<double?>("--rate", "-r")
         {
+            HelpName = "per-second",
             Description = "Open loop: this many requests per second in total; latency counts from when each was due, so stalls are not hidden",
         };
-        var connectRate = new Option<double?>("--connect-rate") { Description = "Open this many connections per second at the start (default: all at once)" };
+        var connectRate = new Option<double?>("--connect-rate") { HelpName = "per-second", Description = "Open this many connections per second at the start (default: all at once)" };
         var warmup = CommonOptions.Duration("--warmup", null, "Run this long first without recording", TimeSpan.Zero);
-        var message = new Option<string?>("--msg") { Description = @"The message to send, with \n \r \t \\ \xNN escapes (default: 32 random bytes; 64 KiB in stream mode)" };
+        var message = new Option<string?>("--msg") { HelpName = "text", Description = @"The message to send, with \n \r \t \\ \xNN escapes (default: 32 random bytes; 64 KiB in stream mode)" };
         var messageFile = new Option<string?>("--msg-file") { Description = "Send the contents of this file as the message", HelpName = "file" };
         var size = new Option<string?>("--size") { Description = "Send a random message of this many bytes (64, 4K, 1M)", HelpName = "bytes" };
-        var replyLength = new Option<int?>("--reply-length") { Description = "Pingpong: the reply is this many bytes (default: the message's length, as an echo server sends)" };
-        var replyDelimiter = new Option<string?>("--reply-delimiter") { Description = @"Pingpong: the reply ends with this byte, such as \n for a line protocol" };
+        var replyLength = new Option<int?>("--reply-length") { HelpName = "bytes", Description = "Pingpong: the reply is this many bytes (default: the message's length, as an echo server sends)" };
+        var replyDelimiter = new Option<string?>("--reply-delimiter") { HelpName = "byte", Description = @"Pingpong: the reply ends with this byte, such as \n for a line protocol" };
         var timeout = CommonOptions.Duration("--timeout", "-w", "A request or connect that takes longer counts as a timeout (its connection is replaced)", TimeSpan.FromSeconds(5));
-        var method = new Option<string>("--method", "-X") { Description = "HTTP method (a body, from --msg, --msg-file or --size, goes with all but GET and HEAD)", DefaultValueFactory = _ => "GET" };
+        var method = new Option<string>("--method", "-X") { HelpName = "method", Description = "HTTP method (a body, from --msg, --msg-file or --size, goes with all but GET and HEAD)", DefaultValueFactory = _ => "GET" };
         var json = new Option<bool>("--json") { Description = "Print the result as one JSON document" };
         var hdrOut = new Option<string?>("--hdr-out") { Description = "Also write the latency histogram to FILE in HdrHistogram's log format (for sockit bench merge)", HelpName = "file" };
 

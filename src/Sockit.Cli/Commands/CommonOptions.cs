@@ -49,9 +49,24 @@ internal static class CommonOptions
         return option;
     }
 
+    public static Option<long> Size(string name, string description, long defaultValue) => new(name)
+    {
+        Description = description + "; bytes, or with a unit such as 64KiB or 1MiB",
+        HelpName = Rendering.HelpText.SizeName,
+        DefaultValueFactory = _ => defaultValue,
+        CustomParser = result =>
+        {
+            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
+            if (Sizes.TryParse(text, out var bytes) && bytes > 0) return bytes;
+            result.AddError($"invalid size '{text}' for {name}: use bytes or a unit, such as 65536, 64k or 1MiB");
+            return defaultValue;
+        },
+    };
+
     public static Option<int> PositiveInt(string name, string description, int defaultValue) => new(name)
     {
         Description = description,
+        HelpName = "n",
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
         {

@@ -18,8 +18,8 @@ internal static class ConnectCommand
         {
             Description = "Close as soon as stdin ends or the peer closes, instead of half-closing and reading the reply to its end",
         };
-        var send = new Option<string?>("--send") { Description = "Send this text instead of reading stdin (exactly as given; add \\n yourself)" };
-        var sendFile = new Option<FileInfo>("--send-file") { Description = "Send this file's bytes instead of reading stdin" };
+        var send = new Option<string?>("--send") { HelpName = "text", Description = "Send this text instead of reading stdin (exactly as given; add \\n yourself)" };
+        var sendFile = new Option<FileInfo>("--send-file") { HelpName = "file", Description = "Send this file's bytes instead of reading stdin" };
         sendFile.AcceptExistingOnly();
         var crlf = new Option<bool>("--crlf", "-C") { Description = "Send each LF of the input as CRLF (HTTP, SMTP and other line protocols)" };
         var sendOnly = new Option<bool>("--send-only") { Description = "Only send: never read the peer; close at input EOF" };

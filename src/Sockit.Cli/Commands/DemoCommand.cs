@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text;
 using Sockit.Endpoints;
 using Sockit.Tracing;
@@ -14,62 +15,66 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var command = new Command("demo", "Watch a client and a server talk over loopback (TCP, then a Unix socket), every socket call explained");
-        command.SetAction(async (_, cancellationToken) =>
+        var language = new Option<string?>("--lang")
         {
+            Description = "Narrate in English (en) or Russian (ru); without it, a Russian locale (LANG=ru_*) chooses Russian",
+            HelpName = "en|ru",
+        };
+        language.AcceptOnlyFromAmong("en", "ru");
+        var command = new Command("demo", "Watch a client and a server talk over loopback (TCP, then a Unix socket), every socket call explained") { language };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var say = DemoNarration.For(parse.GetValue(language));
             var output = Console.Out;
-            output.WriteLine("Sockit demo: a server and a client in one process, talking over loopback.");
-            output.WriteLine("Each line in the trace is one socket call: time, call(arguments) = result, <how long it took>.");
-            output.WriteLine("A socket is an endpoint, ADDRESS:PORT or a file path, through which two processes exchange bytes.");
+            foreach (var line in say.Intro) output.WriteLine(line);
             using var tracer = new TextSocketTracer(output);
-            await RunAsync("TCP over IPv4 loopback", Endpoint.Parse("127.0.0.1:0"), tracer, output, cancellationToken);
+            await RunAsync(say, say.TcpTitle, say.BindTcp, Endpoint.Parse("127.0.0.1:0"), tracer, output, cancellationToken);
             var path = Path.Combine(Path.GetTempPath(), $"sockit-demo-{Environment.ProcessId}.sock");
-            await RunAsync("a Unix-domain socket (a file; no port, never leaves the machine)", Endpoint.ForUnix(path), tracer, output, cancellationToken);
+            await RunAsync(say, say.UnixTitle, say.BindUnix, Endpoint.ForUnix(path), tracer, output, cancellationToken);
             output.WriteLine();
-            output.WriteLine("Now try it between two terminals:");
-            output.WriteLine("  sockit listen :5000 --trace        # the server: socket, bind, listen, accept");
-            output.WriteLine("  sockit connect :5000 --trace       # the client: socket, connect; type, and Ctrl-D to half-close");
+            foreach (var line in say.Outro) output.WriteLine(line);
             return 0;
         });
         return command;
     }
 
-    private static async Task RunAsync(string title, Endpoint endpoint, TextSocketTracer tracer, TextWriter output, CancellationToken cancellationToken)
+    private static async Task RunAsync(DemoNarration say, string title, string bind, Endpoint endpoint, TextSocketTracer tracer, TextWriter output,
+        CancellationToken cancellationToken)
     {
-        var server = tracer.WithLabel("server");
-        var client = tracer.WithLabel("client");
+        var server = Narrated(tracer.WithLabel("server"), say);
+        var client = Narrated(tracer.WithLabel("client"), say);
         output.WriteLine();
         output.WriteLine($"=== {title} ===");
 
-        Step(output, tracer, "1-3. socket(), bind(), listen(): the server asks the OS for a socket, binds it to an address (port 0: the OS picks a free one), and starts listening; the kernel now queues incoming connections.");
+        Step(output, tracer, bind);
         await using var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = server, Backlog = 16 }, cancellationToken);
         tracer.Flush();
-        output.WriteLine($"      The server listens on {listener.LocalEndpoint}.");
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, say.Listening, listener.LocalEndpoint));
 
-        Step(output, tracer, "4-5. connect() and accept(): the client creates its own socket and connects; the server accepts, which gives it a new socket for this one client while the listening socket keeps listening.");
+        Step(output, tracer, say.Accept);
         var accepting = listener.AcceptAsync(cancellationToken);
         await using var clientSide = await Dialer.ConnectAsync(listener.LocalEndpoint, new DialOptions { Tracer = client }, cancellationToken);
         await using var serverSide = await accepting;
         tracer.Flush();
 
-        Step(output, tracer, "6. send(): the client sends its request; the bytes go to the kernel, which delivers them to the peer.");
-        var request = Encoding.UTF8.GetBytes("Hello, server!");
+        Step(output, tracer, say.Send);
+        var request = Encoding.UTF8.GetBytes(say.Request);
         await clientSide.SendAsync(request, cancellationToken);
         tracer.Flush();
 
-        Step(output, tracer, "7. recv(): the server receives the request and sends a reply; the client receives it.");
+        Step(output, tracer, say.Receive);
         var buffer = new byte[256];
         var received = await serverSide.ReceiveAsync(buffer, cancellationToken);
-        var reply = Encoding.UTF8.GetBytes($"Hello, client! You sent {received} bytes: {Encoding.UTF8.GetString(buffer, 0, received)}");
+        var reply = Encoding.UTF8.GetBytes(string.Format(CultureInfo.InvariantCulture, say.Reply, received, Encoding.UTF8.GetString(buffer, 0, received)));
         tracer.Flush();
         await serverSide.SendAsync(reply, cancellationToken);
         tracer.Flush();
         var answer = await ReceiveAllAsync(clientSide, reply.Length, cancellationToken);
         tracer.Flush();
-        output.WriteLine($"      server got: \"{Encoding.UTF8.GetString(buffer, 0, received)}\"");
-        output.WriteLine($"      client got: \"{answer}\"");
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, say.ServerGot, Encoding.UTF8.GetString(buffer, 0, received)));
+        output.WriteLine(string.Format(CultureInfo.InvariantCulture, say.ClientGot, answer));
 
-        Step(output, tracer, "8. shutdown() and close(): the client says it has nothing more to send (SHUT_WR); the server reads EOF (recv returns 0), closes its side, and the client reads EOF too.");
+        Step(output, tracer, say.Close);
         clientSide.ShutdownSend();
         await serverSide.ReceiveAsync(buffer, cancellationToken);
         serverSide.Dispose();
@@ -77,6 +82,15 @@ internal static class DemoCommand
         clientSide.Dispose();
         listener.Dispose();
         tracer.Flush();
+    }
+
+    private static ISocketTracer Narrated(TextSocketTracer tracer, DemoNarration say) =>
+        say.TranslateNote is { } translate ? new TranslatedNotes(tracer, translate) : tracer;
+
+    /// <summary>Passes each call on with its note in the narration's language.</summary>
+    private sealed class TranslatedNotes(ISocketTracer inner, Func<string, string> translate) : ISocketTracer
+    {
+        public void Record(in SocketCallEvent call) => inner.Record(call.Note is null ? call : call with { Note = translate(call.Note) });
     }
 
     private static async Task<string> ReceiveAllAsync(Connection connection, int length, CancellationToken cancellationToken)

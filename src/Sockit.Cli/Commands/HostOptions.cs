@@ -11,12 +11,12 @@ namespace Sockit.Cli.Commands;
 internal sealed class HostOptions
 {
     private readonly Option<int> _maxConnections;
-    private readonly Option<string[]> _allow = new("--allow") { Description = "Accept only clients in this CIDR (repeatable)" };
-    private readonly Option<string[]> _deny = new("--deny") { Description = "Refuse clients in this CIDR (repeatable)" };
+    private readonly Option<string[]> _allow = new("--allow") { HelpName = "cidr", Description = "Accept only clients in this CIDR (repeatable)" };
+    private readonly Option<string[]> _deny = new("--deny") { HelpName = "cidr", Description = "Refuse clients in this CIDR (repeatable)" };
     private readonly Option<bool> _log = new("--log") { Description = "One line per connection on stdout: peer, outcome, duration, bytes each way, requests" };
     private readonly Option<string> _logFormat = new("--log-format") { Description = "text or json (the log and the exit summary)", DefaultValueFactory = _ => "text" };
     private readonly Option<TimeSpan?> _drain = CommonOptions.Duration("--drain", null, "On Ctrl-C or SIGTERM, how long open exchanges may finish before they are cut", TimeSpan.FromSeconds(5));
-    private readonly Option<string?> _mode = new("--mode") { Description = "Permissions of a Unix socket file, in octal, such as 600" };
+    private readonly Option<string?> _mode = new("--mode") { HelpName = "octal", Description = "Permissions of a Unix socket file, in octal, such as 600" };
 
     /// <summary>Adds the shared options to <paramref name="command"/>; <paramref name="overLimit"/> says what a client over the limit gets.</summary>
     public HostOptions(Command command, string overLimit)

@@ -19,9 +19,9 @@ internal static class ListenCommand
             Description = "Serve many clients at once until Ctrl-C: each client's data goes to stdout; stdin goes to all of them",
         };
         var maxClients = CommonOptions.PositiveInt("--max-clients", "With -k, clients served at once; more are refused with a reset", 64);
-        var allow = new Option<string[]>("--allow") { Description = "Accept only clients in this CIDR (repeatable), such as 127.0.0.0/8", AllowMultipleArgumentsPerToken = false };
-        var deny = new Option<string[]>("--deny") { Description = "Refuse clients in this CIDR (repeatable)" };
-        var mode = new Option<string?>("--mode") { Description = "Permissions of a Unix socket file, in octal, such as 600 (owner only)" };
+        var allow = new Option<string[]>("--allow") { HelpName = "cidr", Description = "Accept only clients in this CIDR (repeatable), such as 127.0.0.0/8", AllowMultipleArgumentsPerToken = false };
+        var deny = new Option<string[]>("--deny") { HelpName = "cidr", Description = "Refuse clients in this CIDR (repeatable)" };
+        var mode = new Option<string?>("--mode") { HelpName = "octal", Description = "Permissions of a Unix socket file, in octal, such as 600 (owner only)" };
         var closeOnEof = new Option<bool>("--close-on-eof", "-q")
         {
             Description = "Close as soon as stdin ends or the client closes, instead of half-closing and reading to the end",

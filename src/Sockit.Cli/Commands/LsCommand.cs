@@ -25,14 +25,14 @@ internal static class LsCommand
         var v4 = new Option<bool>("--ipv4", "-4") { Description = "IPv4 only" };
         var v6 = new Option<bool>("--ipv6", "-6") { Description = "IPv6 only" };
         var port = new Option<int?>("--port") { Description = "Only sockets with this port at either end" };
-        var state = new Option<string[]>("--state") { Description = "Only sockets in this state (repeatable): " + string.Join(", ", States) };
+        var state = new Option<string[]>("--state") { HelpName = "state", Description = "Only sockets in this state (repeatable): " + string.Join(", ", States) };
         state.AcceptOnlyFromAmong(States);
         var pid = new Option<int?>("--pid") { Description = "Only sockets held by this process" };
-        var process = new Option<string?>("--process") { Description = "Only sockets held by processes of this name" };
+        var process = new Option<string?>("--process") { HelpName = "name", Description = "Only sockets held by processes of this name" };
         var processes = new Option<bool>("--processes", "-p") { Description = "Show the owning PID and process name (reads /proc/*/fd)" };
         var json = new Option<bool>("--json") { Description = "One JSON document with stable field names" };
         var summary = new Option<bool>("--summary", "-s") { Description = "Counts per kind and state" };
-        var watch = new Option<TimeSpan?>("--watch") { Description = "Refresh every interval (default 1s) and show sockets that appeared (+) or went away (-)", Arity = ArgumentArity.ZeroOrOne };
+        var watch = new Option<TimeSpan?>("--watch") { HelpName = "interval", Description = "Refresh every interval (default 1s) and show sockets that appeared (+) or went away (-)", Arity = ArgumentArity.ZeroOrOne };
         watch.CustomParser = result =>
         {
             if (result.Tokens.Count == 0) return TimeSpan.FromSeconds(1);

@@ -38,7 +38,7 @@ internal static class ProxyCommand
                           "Also stream=upstream|downstream|both (default downstream), toxicity=0..1, name=NAME",
             HelpName = "spec",
         };
-        var name = new Option<string>("--name") { Description = "The proxy's name in the control API", DefaultValueFactory = _ => "proxy" };
+        var name = new Option<string>("--name") { HelpName = "name", Description = "The proxy's name in the control API", DefaultValueFactory = _ => "proxy" };
         var api = new Option<Endpoint?>("--api")
         {
             Description = "Serve a toxiproxy-compatible HTTP control API here, such as 127.0.0.1:8474 (off unless given)",

@@ -22,7 +22,7 @@ internal static class ServeCommand
         var kind = new Argument<string>("kind") { Description = "echo, discard, chargen, daytime or http-echo" };
         kind.AcceptOnlyFromAmong([.. Kinds.Keys]);
         var endpoint = CommonOptions.EndpointArgument("Where to listen (':port' is loopback only; '*:port' is every interface)");
-        var maxBody = Size("--max-body", "http-echo: the largest request body (413 beyond)", 1 << 20);
+        var maxBody = CommonOptions.Size("--max-body", "http-echo: the largest request body (413 beyond)", 1 << 20);
         var headerTimeout = CommonOptions.Duration("--header-timeout", null, "http-echo: time allowed for a request's headers (408 beyond; the slowloris guard)", TimeSpan.FromSeconds(10));
 
         var command = new Command("serve", "Run a test server: echo (RFC 862), discard (863), chargen (864), daytime (867) or http-echo, until Ctrl-C")
@@ -45,17 +45,4 @@ internal static class ServeCommand
         });
         return command;
     }
-
-    internal static Option<long> Size(string name, string description, long defaultValue) => new(name)
-    {
-        Description = description + " (bytes, or with k, m, g: 64k, 1MiB)",
-        DefaultValueFactory = _ => defaultValue,
-        CustomParser = result =>
-        {
-            var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
-            if (Sizes.TryParse(text, out var bytes) && bytes > 0) return bytes;
-            result.AddError($"invalid size '{text}' for {name}: use bytes or a unit, such as 65536, 64k or 1MiB");
-            return defaultValue;
-        },
-    };
 }
