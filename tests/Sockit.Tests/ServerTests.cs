@@ -44,14 +44,27 @@ public sealed class ServerTests
         await using var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
         var data = RandomNumberGenerator.GetBytes(64 * 1024 * 1024);
         var sending = client.SendAndShutdownAsync(data);
+        // Until both of the client's queues are full: the server holds its echo back and has stopped reading (its
+        // receive queue fills), so the client cannot send (its send queue fills). A server that buffered the echo would
+        // drain its receive queue and let the whole 64 MiB go out. How far each queue fills depends on the kernel's
+        // buffer sizes, so the bar is low; the wait is bounded, so a server that never stalls fails instead of hanging.
         var port = client.LocalEndpoint.Port;
-        while (!sending.IsCompleted && !Sockit.Inspection.SocketTable.Read(new Sockit.Inspection.SocketQuery { Port = server.LocalEndpoint.Port }).Sockets
-                   .Any(s => s.RemotePort == port && s.ReceiveQueue > 256 * 1024))
-            await Task.Yield(); // until the server leaves 256 KiB unread (or, wrongly, takes it all)
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        var stalled = false;
+        while (!sending.IsCompleted && DateTime.UtcNow < deadline && !(stalled = BothQueuesFull(server.LocalEndpoint.Port, port)))
+            await Task.Yield();
         Assert.False(sending.IsCompleted, "64 MiB went out though nobody read the echo: the server buffered it");
+        Assert.True(stalled, "in 30 s the queues between client and server never filled");
         var back = await client.ReadToEndAsync();
         await sending;
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(back));
+    }
+
+    private static bool BothQueuesFull(int serverPort, int clientPort)
+    {
+        var sockets = Sockit.Inspection.SocketTable.Read(new Sockit.Inspection.SocketQuery { Port = serverPort }).Sockets;
+        return sockets.Any(s => s.LocalPort == serverPort && s.RemotePort == clientPort && s.ReceiveQueue >= 64 * 1024)
+            && sockets.Any(s => s.LocalPort == clientPort && s.SendQueue >= 64 * 1024);
     }
 
     [Theory]
