@@ -87,18 +87,8 @@ public static class LoadGenerator
         await Task.Run(worker.RunAsync).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// One worker per connection, or for closed-loop pingpong on Linux one epoll loop per core (half the cores: the
-    /// server under test usually shares the machine), each with its share of the connections.
-    /// </summary>
-    private static LoadWorker[] CreateWorkers(LoadRun run)
-    {
-        var options = run.Options;
-        if (!EpollPingPongWorker.Suits(options) || options.ConnectRate is not null)
-            return [.. Enumerable.Range(0, options.Connections).Select(i => Create(run, i))];
-        var loops = Math.Clamp(Environment.ProcessorCount / 2, 1, options.Connections);
-        return [.. Enumerable.Range(0, loops).Select(i => new EpollPingPongWorker(run, i, options.Connections / loops + (i < options.Connections % loops ? 1 : 0)))];
-    }
+    /// <summary>One worker per connection (or UDP socket), each one loop on the I/O engine.</summary>
+    private static LoadWorker[] CreateWorkers(LoadRun run) => [.. Enumerable.Range(0, run.Options.Connections).Select(i => Create(run, i))];
 
     private static LoadWorker Create(LoadRun run, int index) => run.Options.Mode switch
     {

@@ -27,6 +27,9 @@ internal abstract class LoadWorker
     protected LoadWorker(LoadRun run, int index)
     {
         Run = run;
+        // One registration for the worker's life, instead of one per socket call: the run's stop closes the socket in
+        // use, which ends any call still waiting on it.
+        run.Stop.UnsafeRegister(static worker => ((LoadWorker)worker!)._socket?.Dispose(), this);
         var options = run.Options;
         if (options.Rate is { } rate)
         {
@@ -67,11 +70,11 @@ internal abstract class LoadWorker
 
     /// <summary>
     /// Open loop: waits for this connection's next due time and returns it (the schedule is absolute, so a worker that
-    /// fell behind sends at once). Closed loop: returns now.
+    /// fell behind sends at once). Closed loop: returns 0 at once.
     /// </summary>
     protected async ValueTask<long> NextStartAsync()
     {
-        if (_interval == 0) return Stopwatch.GetTimestamp();
+        if (_interval == 0) return 0; // closed loop: latency counts from the send, and no clock read is wasted here
         var due = _next;
         _next += _interval;
         var left = due - Stopwatch.GetTimestamp();
@@ -212,7 +215,7 @@ internal abstract class LoadWorker
                 connection.Dispose();
                 connection = null;
             }
-            catch (Exception ex) when (ex is SockitException or ObjectDisposedException or OperationCanceledException or ShortReplyException or UnexpectedReplyException)
+            catch (Exception ex) when (IsRequestFailure(ex))
             {
                 connection = null;
                 if (!await FailedAsync(ex).ConfigureAwait(false)) break;
@@ -220,6 +223,10 @@ internal abstract class LoadWorker
         }
         connection?.Dispose();
     }
+
+    /// <summary>What ends one request (and its connection) without ending the worker.</summary>
+    protected static bool IsRequestFailure(Exception ex) =>
+        ex is SockitException or ObjectDisposedException or OperationCanceledException or ShortReplyException or UnexpectedReplyException;
 
     protected Task<Connection> ConnectAsync() =>
         Dialer.ConnectAsync(Options.Target, new DialOptions { ConnectTimeout = Options.Timeout, NoDelay = Options.Target.Transport == TransportKind.Tcp }, Run.Stop);

@@ -3,23 +3,12 @@ using Sockit.Transport;
 
 namespace Sockit.Servers;
 
-/// <summary>
-/// RFC 862 echo: every byte comes back, in order; the client's EOF ends the exchange. Stream connections go to epoll
-/// loops where the platform allows (<see cref="EpollEchoLoop"/>), else through the async socket API below.
-/// </summary>
-internal sealed class EchoService(EpollEchoLoop[]? loops = null) : IStreamService, IDatagramService, IDisposable
+/// <summary>RFC 862 echo: every byte comes back, in order; the client's EOF ends the exchange.</summary>
+internal sealed class EchoService : IStreamService, IDatagramService
 {
     private const int BufferSize = 64 * 1024;
-    private int _next;
 
-    public Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context) => loops is null
-        ? ServeThroughSocketsAsync(connection, context)
-        : loops[(int)((uint)Interlocked.Increment(ref _next) % loops.Length)].ServeAsync(connection, context.Abort);
-
-    public void Dispose()
-    {
-        foreach (var loop in loops ?? []) loop.Dispose();
-    }
+    public Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context) => ServeThroughSocketsAsync(connection, context);
 
     private static async Task ServeThroughSocketsAsync(Connection connection, ServiceContext context)
     {

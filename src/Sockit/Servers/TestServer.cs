@@ -39,7 +39,7 @@ public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
         _channel = channel;
         service ??= kind switch
         {
-            ServerKind.Echo => new EchoService(listener is null ? null : EpollEchoLoop.CreateFor(options)),
+            ServerKind.Echo => new EchoService(),
             ServerKind.Discard => new DiscardService(),
             ServerKind.Chargen => new ChargenService(),
             ServerKind.Daytime => new DaytimeService(),
@@ -151,8 +151,7 @@ public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
                 RejectBusy(connection);
                 continue;
             }
-            if (LocalEndpoint.Transport == TransportKind.Tcp)
-                connection.Socket.NoDelay = true; // answers go out at once, not held back to be merged (Nagle)
+            connection.SetNoDelay(); // answers go out at once, not held back to be merged (Nagle)
             _open.TryAdd(connection, 0);
             Interlocked.Increment(ref _connections);
             _ = ServeAsync(connection, context); // owned by _open: StopAsync waits for or cuts every one

@@ -2,8 +2,10 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using Sockit.Endpoints;
 using Sockit.Tracing;
+using Sockit.Transport.Linux;
 
 namespace Sockit.Transport;
 
@@ -11,46 +13,57 @@ namespace Sockit.Transport;
 /// A connected stream socket (TCP or Unix), from <see cref="Listener.AcceptAsync(CancellationToken)"/> or <see cref="Dialer.ConnectAsync"/>.
 /// Send and receive may run at the same time from two tasks; each on its own is not for concurrent use.
 /// </summary>
-public sealed class Connection : IAsyncDisposable, IDisposable
+/// <remarks>
+/// The one owner of its socket: every call on it goes through here, on Sockit's I/O engine (<see cref="IoLoop"/>), so
+/// backpressure, FIN and RST, byte counts and tracing exist once. A call the kernel can complete at once completes at
+/// once; one that would block waits for the socket's next edge, without a thread and without allocating.
+/// </remarks>
+public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 {
-    private readonly Socket _socket;
+    private readonly SocketHandle _handle;
+    private readonly IoLoop _loop;
+    private readonly TransportKind _transport;
     private readonly ISocketTracer? _tracer;
-    private readonly int _fd;
+    private readonly ReceiveOperation _receive;
+    private readonly SendOperation _send;
+    private GCHandle _self;
+    private EndPoint? _peerAddress;
+    private Endpoint? _local;
+    private Endpoint? _remote;
     private long _bytesSent;
     private long _bytesReceived;
     private int _sendShutdown;
     private int _disposed;
 
-    internal Connection(Socket socket, TransportKind transport, ISocketTracer? tracer, EndPoint? dialed = null)
+    /// <param name="handle">The connected (or connecting) socket, non-blocking.</param>
+    /// <param name="transport">TCP or Unix.</param>
+    /// <param name="tracer">Receives every call, or null.</param>
+    /// <param name="peer">The peer's address when already known (accept() returns it; a dialer knows whom it dialled).</param>
+    internal Connection(SocketHandle handle, TransportKind transport, ISocketTracer? tracer, EndPoint? peer)
     {
-        _socket = socket;
+        _handle = handle;
+        _transport = transport;
         _tracer = tracer;
-        _fd = tracer is null ? -1 : Traced.FdOf(socket);
-        // A peer that resets at once makes getpeername() fail (ENOTCONN); the address we dialled is still the peer.
-        LocalEndpoint = Describe(AddressOf(() => socket.LocalEndPoint), transport);
-        RemoteEndpoint = Describe(AddressOf(() => socket.RemoteEndPoint) ?? dialed, transport);
-    }
-
-    private static EndPoint? AddressOf(Func<EndPoint?> read)
-    {
-        try
+        _peerAddress = peer;
+        _receive = new ReceiveOperation(this);
+        _send = new SendOperation(this);
+        _self = GCHandle.Alloc(this);
+        _loop = IoLoop.Next();
+        var added = _loop.Add(handle, _self);
+        if (added != SocketError.Success)
         {
-            return read();
-        }
-        catch (SocketException)
-        {
-            return null;
+            _self.Free();
+            handle.Dispose();
+            throw new SockitException(SockitError.Other, $"the I/O engine could not watch a new socket: epoll_ctl failed ({ErrnoNames.Of(added)})");
         }
     }
 
     /// <summary>This side's address.</summary>
-    public Endpoint LocalEndpoint { get; }
+    public Endpoint LocalEndpoint => _local ??= Describe(SocketAddresses.Local(_handle), _transport);
 
     /// <summary>The peer's address (for a Unix client, usually unnamed).</summary>
-    public Endpoint RemoteEndpoint { get; }
-
-    /// <summary>The underlying socket, for options Sockit does not cover.</summary>
-    public Socket Socket => _socket;
+    // A peer that resets at once makes getpeername() fail (ENOTCONN); the address accept() reported or we dialled stays.
+    public Endpoint RemoteEndpoint => _remote ??= Describe(_peerAddress ??= SocketAddresses.Peer(_handle), _transport);
 
     /// <summary>Bytes sent so far.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
@@ -58,40 +71,13 @@ public sealed class Connection : IAsyncDisposable, IDisposable
     /// <summary>Bytes received so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
 
+    /// <summary>The descriptor, for traces.</summary>
+    internal int Fd => _handle.Fd;
+
     /// <summary>Receives into <paramref name="buffer"/>; returns 0 once the peer has finished sending (EOF).</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
-    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-    {
-        if (_tracer is null)
-        {
-            // Fast path: a receive that completes at once (data was waiting) costs no state machine.
-            var pending = _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken);
-            if (pending.IsCompletedSuccessfully)
-            {
-                var received = pending.Result;
-                Interlocked.Add(ref _bytesReceived, received);
-                return new ValueTask<int>(received);
-            }
-            return AwaitReceiveAsync(pending);
-        }
-        return TracedReceiveAsync(buffer, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    private async ValueTask<int> AwaitReceiveAsync(ValueTask<int> pending)
-    {
-        int received;
-        try
-        {
-            received = await pending.ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            throw Failures.Transfer(ex, RemoteEndpoint);
-        }
-        Interlocked.Add(ref _bytesReceived, received);
-        return received;
-    }
+    public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _tracer is null ? _receive.Start(buffer, cancellationToken) : TracedReceiveAsync(buffer, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<int> TracedReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken)
@@ -100,130 +86,98 @@ public sealed class Connection : IAsyncDisposable, IDisposable
         int received;
         try
         {
-            received = await _socket.ReceiveAsync(buffer, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+            received = await _receive.Start(buffer, cancellationToken).ConfigureAwait(false);
         }
-        catch (SocketException ex)
+        catch (SockitException ex) when (ex.InnerException is SocketException socket)
         {
-            _tracer!.Record(new SocketCallEvent(SocketCall.Recv, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
-            throw Failures.Transfer(ex, RemoteEndpoint);
+            _tracer!.Record(new SocketCallEvent(SocketCall.Recv, Fd, null, -1, socket.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            throw;
         }
-        Interlocked.Add(ref _bytesReceived, received);
-        _tracer!.Record(new SocketCallEvent(SocketCall.Recv, _fd, null, received, SocketError.Success, start, Stopwatch.GetTimestamp(),
+        _tracer!.Record(new SocketCallEvent(SocketCall.Recv, Fd, null, received, SocketError.Success, start, Stopwatch.GetTimestamp(),
             received == 0 ? "EOF: the peer has finished sending" : null));
         return received;
     }
 
     /// <summary>
     /// Waits until data (or EOF) can be read, without a buffer: a server holding thousands of idle connections then
-    /// needs no memory for them until they speak (a zero-byte read, as Kestrel does).
+    /// needs no memory for them until they speak.
     /// </summary>
-    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default)
-    {
-        var pending = _socket.ReceiveAsync(Memory<byte>.Empty, SocketFlags.None, cancellationToken);
-        return pending.IsCompletedSuccessfully ? ValueTask.CompletedTask : AwaitReadableAsync(pending);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitReadableAsync(ValueTask<int> pending)
-    {
-        try
-        {
-            await pending.ConfigureAwait(false);
-        }
-        catch (SocketException ex)
-        {
-            throw Failures.Transfer(ex, RemoteEndpoint);
-        }
-    }
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default) => _receive.Wait(cancellationToken);
 
     /// <summary>Sends all of <paramref name="data"/>.</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
-    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default)
-    {
-        if (_tracer is null)
-        {
-            // Fast path: a send the kernel takes whole at once (the usual case) costs no state machine.
-            var pending = _socket.SendAsync(data, SocketFlags.None, cancellationToken);
-            if (pending.IsCompletedSuccessfully && pending.Result == data.Length)
-            {
-                Interlocked.Add(ref _bytesSent, data.Length);
-                return ValueTask.CompletedTask;
-            }
-            return AwaitSendAsync(pending, data, cancellationToken);
-        }
-        return TracedSendAsync(data, cancellationToken);
-    }
-
-    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitSendAsync(ValueTask<int> pending, ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
-    {
-        try
-        {
-            var sent = await pending.ConfigureAwait(false);
-            Interlocked.Add(ref _bytesSent, sent);
-            data = data[sent..];
-            while (!data.IsEmpty)
-            {
-                sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
-                Interlocked.Add(ref _bytesSent, sent);
-                data = data[sent..];
-            }
-        }
-        catch (SocketException ex)
-        {
-            throw Failures.Transfer(ex, RemoteEndpoint);
-        }
-    }
+    public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _tracer is null ? _send.Start(data, cancellationToken) : TracedSendAsync(data, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask TracedSendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        while (!data.IsEmpty)
+        var start = Stopwatch.GetTimestamp();
+        var before = BytesSent;
+        try
         {
-            var start = Stopwatch.GetTimestamp();
-            int sent;
+            await _send.Start(data, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SockitException ex) when (ex.InnerException is SocketException socket)
+        {
+            _tracer!.Record(new SocketCallEvent(SocketCall.Send, Fd, null, -1, socket.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            throw;
+        }
+        _tracer!.Record(new SocketCallEvent(SocketCall.Send, Fd, null, BytesSent - before, SocketError.Success, start, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>Waits for a connect() that said EINPROGRESS to finish; throws the SocketException it failed with.</summary>
+    internal ValueTask FinishConnectAsync(CancellationToken cancellationToken) => _send.StartConnect(cancellationToken);
+
+    /// <summary>Whether bytes wait to be read (FIONREAD), without reading them.</summary>
+    internal unsafe bool HasUnreadBytes
+    {
+        get
+        {
+            var count = 0;
             try
             {
-                sent = await _socket.SendAsync(data, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                return Libc.Ioctl(_handle, Libc.Fionread, &count) == 0 && count > 0;
             }
-            catch (SocketException ex)
+            catch (ObjectDisposedException)
             {
-                _tracer!.Record(new SocketCallEvent(SocketCall.Send, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
-                throw Failures.Transfer(ex, RemoteEndpoint);
+                return false;
             }
-            Interlocked.Add(ref _bytesSent, sent);
-            _tracer!.Record(new SocketCallEvent(SocketCall.Send, _fd, null, sent, SocketError.Success, start, Stopwatch.GetTimestamp()));
-            data = data[sent..];
         }
     }
 
-    /// <summary>Counts bytes moved by a caller that reads and writes the socket's file descriptor itself (an epoll loop).</summary>
-    internal void CountTransfer(long received, long sent)
+    /// <summary>TCP_NODELAY: small writes go out at once, not held back to be merged (Nagle).</summary>
+    internal void SetNoDelay()
     {
-        if (received != 0) Interlocked.Add(ref _bytesReceived, received);
-        if (sent != 0) Interlocked.Add(ref _bytesSent, sent);
+        if (_transport != TransportKind.Tcp) return;
+        Traced.SetOption(_handle, Libc.IpprotoTcp, Libc.TcpNodelay, 1, "IPPROTO_TCP, TCP_NODELAY, 1", _tracer);
     }
 
     /// <summary>shutdown(SHUT_WR): tells the peer no more data is coming (it reads EOF) while this side can still receive.</summary>
     public void ShutdownSend()
     {
         if (Interlocked.Exchange(ref _sendShutdown, 1) != 0 || Volatile.Read(ref _disposed) != 0) return;
-        Traced.Shutdown(_socket, SocketShutdown.Send, _tracer);
+        Traced.Shutdown(_handle, _tracer);
     }
 
     /// <summary>Aborts the connection: the peer sees a reset (RST), not an orderly close.</summary>
-    public void Reset()
+    public unsafe void Reset()
     {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        Traced.Close(_socket, _fd, _tracer, abortive: true);
+        if (Volatile.Read(ref _disposed) != 0) return;
+        var linger = stackalloc int[2] { 1, 0 }; // SO_LINGER with a zero timeout: close() sends RST and drops what is unsent
+        try
+        {
+            Libc.SetSockOpt(_handle, Libc.SolSocket, Libc.SoLinger, linger, 8);
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        Close(abortive: true);
     }
 
     /// <summary>Closes the socket (an orderly close: the peer reads EOF once it has read what was sent).</summary>
-    public void Dispose()
-    {
-        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        Traced.Close(_socket, _fd, _tracer);
-    }
+    public void Dispose() => Close(abortive: false);
 
     /// <inheritdoc cref="Dispose"/>
     public ValueTask DisposeAsync()
@@ -232,9 +186,168 @@ public sealed class Connection : IAsyncDisposable, IDisposable
         return ValueTask.CompletedTask;
     }
 
+    private void Close(bool abortive)
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        var fd = Fd;
+        var start = Stopwatch.GetTimestamp();
+        // A call still waiting ends now; close() takes the socket out of the epoll set, so no edge would ever wake it.
+        var closed = new ObjectDisposedException(nameof(Connection), "the connection was closed");
+        _receive.Abort(closed);
+        _send.Abort(closed);
+        _handle.Dispose(); // close() runs when a call that is using the descriptor returns
+        _tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp(),
+            abortive ? "with SO_LINGER 0: the peer sees RST" : null));
+        // Freed on the loop, after any event it is handling now that might still name this connection.
+        _loop.Post(static self => ((Connection)self!)._self.Free(), this);
+    }
+
+    void IIoEvents.OnIoEvents(bool readable, bool writable, bool final)
+    {
+        if (readable) _receive.OnEdge(final);
+        if (writable) _send.OnEdge(final);
+    }
+
+    /// <summary>What a failed call surfaces as: closed under the caller, or the reset or failure in the user's words.</summary>
+    private Exception Failure(SocketError error) => error == SocketError.OperationAborted
+        ? new ObjectDisposedException(nameof(Connection), "the connection was closed")
+        : Failures.Transfer(new SocketException((int)error), RemoteEndpoint);
+
     private static Endpoint Describe(EndPoint? address, TransportKind transport) => address switch
     {
         null => Endpoint.ForUnix("(unnamed)", transport == TransportKind.UnixDatagram),
         _ => Endpoint.FromEndPoint(address, transport),
     };
+
+    /// <summary>recv(), or with an empty buffer a wait until the socket is readable.</summary>
+    private sealed unsafe class ReceiveOperation(Connection owner) : IoOperation(startsReady: true)
+    {
+        private Memory<byte> _buffer;
+
+        public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken)
+        {
+            _buffer = buffer;
+            return Run(cancellationToken);
+        }
+
+        public ValueTask Wait(CancellationToken cancellationToken)
+        {
+            _buffer = Memory<byte>.Empty;
+            return RunWithoutResult(cancellationToken);
+        }
+
+        protected override IoStatus Attempt(bool afterEdge)
+        {
+            if (_buffer.IsEmpty && afterEdge)
+            {
+                Result = 0; // a readable edge just came: that is all a wait asks
+                return IoStatus.Done;
+            }
+            byte peek;
+            var length = _buffer.Length;
+            try
+            {
+                fixed (byte* start = _buffer.Span)
+                while (true)
+                {
+                    // An empty buffer asks whether anything is there: a one-byte peek, which reads nothing.
+                    var n = length == 0
+                        ? Libc.Recv(owner._handle, &peek, 1, 0x2 /* MSG_PEEK */)
+                        : Libc.Recv(owner._handle, start, length, 0);
+                    if (n >= 0)
+                    {
+                        Result = length == 0 ? 0 : (int)n;
+                        if (length > 0) owner._bytesReceived += n; // one receive at a time; the CAS that hands it over orders it
+                        // A short read emptied the socket: the next receive waits for an edge instead of trying first.
+                        return n > 0 && n < length ? IoStatus.DoneAndDrained : IoStatus.Done;
+                    }
+                    var error = Libc.LastError();
+                    if (error == SocketError.Interrupted) continue;
+                    if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
+                    Error = error;
+                    return IoStatus.Failed;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                Error = SocketError.OperationAborted;
+                return IoStatus.Failed;
+            }
+        }
+
+        protected override Exception ToException(SocketError error) => owner.Failure(error);
+    }
+
+    /// <summary>send() until all is sent, or while connecting, the end of a connect() that said EINPROGRESS.</summary>
+    private sealed unsafe class SendOperation(Connection owner) : IoOperation(startsReady: true)
+    {
+        private ReadOnlyMemory<byte> _data;
+        private int _sent;
+        private bool _connecting;
+
+        public ValueTask Start(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            (_data, _sent, _connecting) = (data, 0, false);
+            return RunWithoutResult(cancellationToken);
+        }
+
+        public ValueTask StartConnect(CancellationToken cancellationToken)
+        {
+            _connecting = true;
+            return RunWithoutResult(cancellationToken);
+        }
+
+        protected override IoStatus Attempt(bool afterEdge)
+        {
+            try
+            {
+                return _connecting ? AttemptConnect(afterEdge) : AttemptSend();
+            }
+            catch (ObjectDisposedException)
+            {
+                Error = SocketError.OperationAborted;
+                return IoStatus.Failed;
+            }
+        }
+
+        /// <summary>The handshake has failed when SO_ERROR says so, succeeded when the socket has a peer, else goes on.</summary>
+        private IoStatus AttemptConnect(bool afterEdge)
+        {
+            int error = 0, length = 4;
+            if (Libc.GetSockOpt(owner._handle, Libc.SolSocket, Libc.SoError, &error, &length) != 0) error = Marshal.GetLastPInvokeError();
+            if (error != 0)
+            {
+                Error = Libc.ToSocketError(error);
+                return IoStatus.Failed;
+            }
+            var peer = stackalloc byte[SocketAddresses.MaxSize];
+            var peerLength = SocketAddresses.MaxSize;
+            return Libc.GetPeerName(owner._handle, peer, &peerLength) == 0 ? IoStatus.Done : IoStatus.WouldBlock;
+        }
+
+        private IoStatus AttemptSend()
+        {
+            fixed (byte* start = _data.Span)
+            while (_sent < _data.Length)
+            {
+                var n = Libc.Send(owner._handle, start + _sent, _data.Length - _sent, Libc.MsgNosignal);
+                if (n >= 0)
+                {
+                    _sent += (int)n;
+                    owner._bytesSent += n; // one send at a time
+                    continue;
+                }
+                var error = Libc.LastError();
+                if (error == SocketError.Interrupted) continue;
+                if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
+                Error = error;
+                return IoStatus.Failed;
+            }
+            Result = _sent;
+            return IoStatus.Done;
+        }
+
+        // A connect's failure is the dialer's to explain (it knows the endpoint as the user wrote it).
+        protected override Exception ToException(SocketError error) => _connecting ? new SocketException((int)error) : owner.Failure(error);
+    }
 }

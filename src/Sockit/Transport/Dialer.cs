@@ -1,7 +1,9 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sockit.Endpoints;
 using Sockit.Tracing;
+using Sockit.Transport.Linux;
 
 namespace Sockit.Transport;
 
@@ -24,8 +26,7 @@ public static class Dialer
         try
         {
             var addresses = await Resolver.ResolveAsync(endpoint, deadline.Token).ConfigureAwait(false);
-            var socket = await ConnectAnyAsync(endpoint, addresses, options, deadline.Token).ConfigureAwait(false);
-            return new Connection(socket, endpoint.Transport, options.Tracer, addresses.Count == 1 ? addresses[0] : null);
+            return await ConnectStreamAsync(endpoint, addresses, options, deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && options.ConnectTimeout is { } limit)
         {
@@ -33,7 +34,104 @@ public static class Dialer
         }
     }
 
-    /// <summary>Connects a socket to the first address that accepts, for streams and datagrams alike.</summary>
+    /// <summary>
+    /// Connects to the first address that accepts, on Sockit's I/O engine: a non-blocking connect(), then the socket's
+    /// first writable edge ends the handshake (SO_ERROR says how).
+    /// </summary>
+    private static async Task<Connection> ConnectStreamAsync(Endpoint endpoint, IReadOnlyList<EndPoint> addresses, DialOptions options, CancellationToken cancellationToken)
+    {
+        SocketException? last = null;
+        foreach (var address in addresses)
+        {
+            var family = SocketAddresses.FamilyOf(address);
+            var socket = Traced.CreateNonBlocking(family, Libc.SockStream, endpoint.Transport == TransportKind.Tcp ? Libc.IpprotoTcp : 0,
+                $"{FamilyName(family)}, SOCK_STREAM, {(endpoint.Transport == TransportKind.Tcp ? "IPPROTO_TCP" : "0")}", options.Tracer);
+            Connection? connection = null;
+            try
+            {
+                if (options.NoDelay && endpoint.Transport == TransportKind.Tcp)
+                    Traced.SetOption(socket, Libc.IpprotoTcp, Libc.TcpNodelay, 1, "IPPROTO_TCP, TCP_NODELAY, 1", options.Tracer);
+                var start = Stopwatch.GetTimestamp();
+                var error = await StartConnectAsync(socket, address, endpoint, cancellationToken).ConfigureAwait(false);
+                connection = new Connection(socket, endpoint.Transport, options.Tracer, address);
+                try
+                {
+                    if (error == SocketError.InProgress) await connection.FinishConnectAsync(cancellationToken).ConfigureAwait(false);
+                    else if (error != SocketError.Success) throw new SocketException((int)error);
+                }
+                catch (SocketException ex)
+                {
+                    options.Tracer?.Record(new SocketCallEvent(SocketCall.Connect, socket.Fd, Traced.Describe(address), -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+                    throw;
+                }
+                catch (OperationCanceledException)
+                {
+                    options.Tracer?.Record(new SocketCallEvent(SocketCall.Connect, socket.Fd, Traced.Describe(address), -1, SocketError.OperationAborted, start,
+                        Stopwatch.GetTimestamp(), "abandoned: timed out or cancelled"));
+                    throw;
+                }
+                options.Tracer?.Record(new SocketCallEvent(SocketCall.Connect, socket.Fd, Traced.Describe(address), 0, SocketError.Success, start,
+                    Stopwatch.GetTimestamp(), $"local {connection.LocalEndpoint}"));
+                return connection;
+            }
+            catch (SocketException ex)
+            {
+                last = ex;
+                Close(connection, socket, options.Tracer);
+            }
+            catch
+            {
+                Close(connection, socket, options.Tracer);
+                throw;
+            }
+        }
+        throw Failures.Connect(last!, endpoint);
+    }
+
+    private static void Close(Connection? connection, SocketHandle socket, ISocketTracer? tracer)
+    {
+        if (connection is not null)
+        {
+            connection.Dispose();
+            return;
+        }
+        var start = Stopwatch.GetTimestamp();
+        var fd = socket.Fd;
+        socket.Dispose();
+        tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>
+    /// connect() on a non-blocking socket: Success, InProgress (TCP: the handshake goes on), or the error. A Unix
+    /// listener whose queue is full says EAGAIN where a blocking connect would wait: so do we, trying again shortly.
+    /// </summary>
+    private static async ValueTask<SocketError> StartConnectAsync(SocketHandle socket, EndPoint address, Endpoint endpoint, CancellationToken cancellationToken)
+    {
+        var raw = address.Serialize();
+        var backoff = TimeSpan.FromMilliseconds(1);
+        while (true)
+        {
+            var error = ConnectOnce(socket, raw);
+            if (error is not (SocketError.WouldBlock or SocketError.Interrupted) || !endpoint.IsUnixDomain) return error;
+            await Task.Delay(backoff, cancellationToken).ConfigureAwait(false);
+            backoff = TimeSpan.FromMilliseconds(Math.Min(backoff.TotalMilliseconds * 2, 50));
+        }
+    }
+
+    private static unsafe SocketError ConnectOnce(SocketHandle socket, SocketAddress address)
+    {
+        fixed (byte* raw = address.Buffer.Span)
+            return Libc.Connect(socket, raw, address.Size) == 0 ? SocketError.Success : Libc.LastError();
+    }
+
+    private static string FamilyName(int family) => family switch
+    {
+        Libc.AfInet => "AF_INET",
+        Libc.AfInet6 => "AF_INET6",
+        _ => "AF_UNIX",
+    };
+
+    /// <summary>Connects a datagram socket to the first address that accepts (UDP and unixgram stay on .NET's sockets).</summary>
     internal static async Task<Socket> ConnectAnyAsync(Endpoint endpoint, IReadOnlyList<EndPoint> addresses, DialOptions options, CancellationToken cancellationToken)
     {
         var (type, protocol) = Resolver.SocketKind(endpoint.Transport);

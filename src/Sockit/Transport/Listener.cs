@@ -1,19 +1,25 @@
+using System.Diagnostics;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Sockit.Endpoints;
 using Sockit.Tracing;
+using Sockit.Transport.Linux;
 
 namespace Sockit.Transport;
 
 /// <summary>
-/// A listening stream socket (TCP or Unix): socket(), bind(), listen() on start, accept() on demand.
-/// A Unix socket file it created is removed when it is disposed.
+/// A listening stream socket (TCP or Unix): socket(), bind(), listen() on start, accept() on demand, on Sockit's I/O
+/// engine. A Unix socket file it created is removed when it is disposed.
 /// </summary>
-public sealed class Listener : IAsyncDisposable, IDisposable
+public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
 {
     private readonly Socket _socket;
     private readonly ISocketTracer? _tracer;
     private readonly Endpoint _requested;
     private readonly int _fd;
+    private readonly AcceptOperation _accept;
+    private readonly IoLoop _loop;
+    private GCHandle _self;
     private int _disposed;
 
     private Listener(Socket socket, Endpoint requested, ISocketTracer? tracer)
@@ -21,15 +27,22 @@ public sealed class Listener : IAsyncDisposable, IDisposable
         _socket = socket;
         _requested = requested;
         _tracer = tracer;
-        _fd = tracer is null ? -1 : Traced.FdOf(socket);
+        _fd = Traced.FdOf(socket);
         LocalEndpoint = Binder.BoundEndpoint(socket, requested);
+        socket.Blocking = false; // accept4() says EAGAIN when the queue is empty, and the engine waits for the next edge
+        _accept = new AcceptOperation(this);
+        _self = GCHandle.Alloc(this);
+        _loop = IoLoop.Next();
+        var added = _loop.Add(socket.SafeHandle, _self);
+        if (added != SocketError.Success)
+        {
+            _self.Free();
+            throw new SockitException(SockitError.Other, $"the I/O engine could not watch {requested}: epoll_ctl failed ({ErrnoNames.Of(added)})");
+        }
     }
 
     /// <summary>The address it listens on, with the real port when port 0 was asked for.</summary>
     public Endpoint LocalEndpoint { get; }
-
-    /// <summary>The underlying socket, for options Sockit does not cover.</summary>
-    public Socket Socket => _socket;
 
     /// <summary>Creates, binds and starts a listening socket. Throws <see cref="SockitException"/> with a clear message on failure.</summary>
     public static async Task<Listener> StartAsync(Endpoint endpoint, ListenerOptions? options = null, CancellationToken cancellationToken = default)
@@ -48,28 +61,54 @@ public sealed class Listener : IAsyncDisposable, IDisposable
             socket.Dispose();
             throw Failures.Bind(ex, endpoint);
         }
-        return new Listener(socket, endpoint, options.Tracer);
+        try
+        {
+            return new Listener(socket, endpoint, options.Tracer);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
     }
 
     /// <summary>Waits for the next client and returns its connection.</summary>
-    public async Task<Connection> AcceptAsync(CancellationToken cancellationToken = default)
+    public async Task<Connection> AcceptAsync(CancellationToken cancellationToken = default) =>
+        await AcceptConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>
+    /// The next client; a client already queued comes back at once, without a task. A host that accepts in a loop so
+    /// takes a burst of clients in one go, while the loop's other sockets wait for one edge at most.
+    /// </summary>
+    internal ValueTask<Connection> AcceptConnectionAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
+        var pending = _accept.Start(cancellationToken);
+        if (!pending.IsCompletedSuccessfully) return AwaitAcceptAsync(pending, start, cancellationToken);
+        return new ValueTask<Connection>(Accepted(pending.Result, start));
+    }
+
+    private async ValueTask<Connection> AwaitAcceptAsync(ValueTask<int> pending, long start, CancellationToken cancellationToken)
+    {
+        try
         {
-            try
-            {
-                var socket = await Traced.AcceptAsync(_socket, _tracer, cancellationToken).ConfigureAwait(false);
-                return new Connection(socket, LocalEndpoint.Transport, _tracer);
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode is SocketError.ConnectionAborted or SocketError.ConnectionReset)
-            {
-                // The client gave up while queued; wait for the next one.
-            }
-            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.OperationAborted && cancellationToken.IsCancellationRequested)
-            {
-                throw new OperationCanceledException(cancellationToken);
-            }
+            return Accepted(await pending.ConfigureAwait(false), start);
         }
+        catch (SocketException ex)
+        {
+            _tracer?.Record(new SocketCallEvent(SocketCall.Accept, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
+            if (ex.SocketErrorCode == SocketError.OperationAborted && cancellationToken.IsCancellationRequested) throw new OperationCanceledException(cancellationToken);
+            throw;
+        }
+    }
+
+    private Connection Accepted(int fd, long start)
+    {
+        var handle = new SocketHandle(fd);
+        var peer = _accept.Peer;
+        _tracer?.Record(new SocketCallEvent(SocketCall.Accept, _fd, null, fd, SocketError.Success, start, Stopwatch.GetTimestamp(),
+            peer is null ? null : $"peer {Traced.Describe(peer)}"));
+        return new Connection(handle, LocalEndpoint.Transport, _tracer, peer);
     }
 
     /// <summary>
@@ -92,8 +131,57 @@ public sealed class Listener : IAsyncDisposable, IDisposable
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        _accept.Abort(new SocketException((int)SocketError.OperationAborted));
         Binder.RemoveUnixPath(_requested, _tracer); // before close(): .NET would otherwise remove the file silently
         Traced.Close(_socket, _fd, _tracer);
+        _loop.Post(static self => ((Listener)self!)._self.Free(), this);
+    }
+
+    void IIoEvents.OnIoEvents(bool readable, bool writable, bool final)
+    {
+        if (readable) _accept.OnEdge(final: false); // a listener has no EOF
+    }
+
+    /// <summary>accept4(): a queued client as a non-blocking descriptor, with its address.</summary>
+    private sealed unsafe class AcceptOperation(Listener owner) : IoOperation(startsReady: true)
+    {
+        private readonly byte[] _address = new byte[SocketAddresses.MaxSize];
+        private int _addressLength;
+
+        /// <summary>The address of the client the last accept returned.</summary>
+        public System.Net.EndPoint? Peer => SocketAddresses.Parse(_address.AsSpan(0, Math.Min(_addressLength, _address.Length)));
+
+        public ValueTask<int> Start(CancellationToken cancellationToken) => Run(cancellationToken);
+
+        protected override IoStatus Attempt(bool afterEdge)
+        {
+            try
+            {
+                fixed (byte* address = _address)
+                while (true)
+                {
+                    var length = _address.Length;
+                    var fd = Libc.Accept4(owner._socket.SafeHandle, address, &length, Libc.SockNonblock | Libc.SockCloexec);
+                    if (fd >= 0)
+                    {
+                        _addressLength = length;
+                        Result = fd;
+                        return IoStatus.Done;
+                    }
+                    var error = Libc.LastError();
+                    // A client that gave up while queued (ECONNABORTED), or a signal: take the next one.
+                    if (error is SocketError.Interrupted or SocketError.ConnectionAborted) continue;
+                    if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
+                    Error = error;
+                    return IoStatus.Failed;
+                }
+            }
+            catch (ObjectDisposedException)
+            {
+                Error = SocketError.OperationAborted;
+                return IoStatus.Failed;
+            }
+        }
     }
 
     /// <inheritdoc cref="Dispose"/>

@@ -144,6 +144,50 @@ internal static class Traced
             abortive ? "with SO_LINGER 0: the peer sees RST" : null));
     }
 
+    /// <summary>socket() for the engine: non-blocking and close-on-exec from the start.</summary>
+    public static SocketHandle CreateNonBlocking(int family, int type, int protocol, string description, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        var fd = Linux.Libc.Socket(family, type | Linux.Libc.SockNonblock | Linux.Libc.SockCloexec, protocol);
+        var error = fd < 0 ? Linux.Libc.LastError() : SocketError.Success;
+        tracer?.Record(new SocketCallEvent(SocketCall.Socket, -1, description, fd, error, start, Stopwatch.GetTimestamp()));
+        return fd >= 0 ? new SocketHandle(fd) : throw new SocketException((int)error);
+    }
+
+    /// <summary>setsockopt() with an int value, on an engine socket.</summary>
+    public static unsafe void SetOption(SocketHandle socket, int level, int name, int value, string description, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        int result;
+        try
+        {
+            result = Linux.Libc.SetSockOpt(socket, level, name, &value, sizeof(int));
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        tracer?.Record(new SocketCallEvent(SocketCall.SetSockOpt, socket.Fd, description, result, result == 0 ? SocketError.Success : Linux.Libc.LastError(),
+            start, Stopwatch.GetTimestamp()));
+    }
+
+    /// <summary>shutdown(SHUT_WR) on an engine socket; ENOTCONN (the peer is gone) is traced, not thrown.</summary>
+    public static void Shutdown(SocketHandle socket, ISocketTracer? tracer)
+    {
+        var start = Stopwatch.GetTimestamp();
+        SocketError error;
+        try
+        {
+            error = Linux.Libc.Shutdown(socket, Linux.Libc.ShutWr) == 0 ? SocketError.Success : Linux.Libc.LastError();
+        }
+        catch (ObjectDisposedException)
+        {
+            return;
+        }
+        tracer?.Record(new SocketCallEvent(SocketCall.Shutdown, socket.Fd, "SHUT_WR", error == SocketError.Success ? 0 : -1, error, start, Stopwatch.GetTimestamp(),
+            error == SocketError.Success ? "FIN sent: no more data from this side" : null));
+    }
+
     public static void Unlink(string path, ISocketTracer? tracer)
     {
         var start = Stopwatch.GetTimestamp();

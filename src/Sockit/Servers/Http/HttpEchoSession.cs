@@ -451,7 +451,7 @@ internal sealed class HttpEchoSession : IDisposable
     {
         try
         {
-            return _connection.Socket.Available > 0;
+            return _connection.HasUnreadBytes;
         }
         catch (Exception ex) when (ex is ObjectDisposedException or System.Net.Sockets.SocketException)
         {

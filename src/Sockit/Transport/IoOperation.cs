@@ -1,0 +1,185 @@
+using System.Net.Sockets;
+using System.Threading.Tasks.Sources;
+
+namespace Sockit.Transport;
+
+/// <summary>What one try of a socket call came to.</summary>
+internal enum IoStatus
+{
+    /// <summary>The call completed; there may be more to do at once.</summary>
+    Done,
+
+    /// <summary>The call completed and found the socket drained (a short read): wait for an edge before the next try.</summary>
+    DoneAndDrained,
+
+    /// <summary>The kernel said EAGAIN: try again after the next edge.</summary>
+    WouldBlock,
+
+    /// <summary>The call failed with <see cref="IoOperation.Error"/>.</summary>
+    Failed,
+}
+
+/// <summary>
+/// One direction of one socket on an <see cref="IoLoop"/> (receiving, sending, accepting or connecting): the count of
+/// edges the loop has seen for it, and at most one operation in progress. An operation is tried at once when an edge
+/// came since the last try found nothing to do; otherwise it waits, and the loop tries it again on the next edge. The
+/// waiting operation is its own <see cref="IValueTaskSource{TResult}"/>, reused, so a call that has to wait allocates
+/// nothing. Its continuation runs on the loop's thread when <see cref="IoLoop.InlineCompletions"/>, else on the pool.
+/// </summary>
+internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
+{
+    private const int Idle = 0, Waiting = 1, Running = 2;
+
+    private ManualResetValueTaskSourceCore<int> _core = new() { RunContinuationsAsynchronously = !IoLoop.InlineCompletions };
+    private int _state;
+    private int _edges;
+    private int _emptyAt;
+    private volatile bool _final;
+    private CancellationToken _token;
+    private CancellationTokenRegistration _cancellation;
+
+    /// <param name="startsReady">Whether to try before the first edge (receive and send: yes; a connect in progress: no).</param>
+    protected IoOperation(bool startsReady) => _emptyAt = startsReady ? -1 : 0;
+
+    /// <summary>The result of the last try that completed: a byte count or a descriptor.</summary>
+    public int Result { get; protected set; }
+
+    /// <summary>Why the last try failed.</summary>
+    public SocketError Error { get; protected set; }
+
+    /// <summary>
+    /// Whether an edge came since a try last found nothing to do, or the socket reached a final state (EOF, error):
+    /// that came with the edge that brought the last data, which a short read may have taken without seeing it.
+    /// </summary>
+    private bool MayBeReady => Volatile.Read(ref _edges) != _emptyAt || _final;
+
+    /// <summary>Makes one try of the call; <paramref name="afterEdge"/> when the loop tries it because an edge just came.</summary>
+    protected abstract IoStatus Attempt(bool afterEdge);
+
+    /// <summary>The exception a failure surfaces as.</summary>
+    protected virtual Exception ToException(SocketError error) => new SocketException((int)error);
+
+    /// <summary>Runs the operation: completed at once when it can be, else when a later edge lets it.</summary>
+    protected ValueTask<int> Run(CancellationToken cancellationToken) => Begin(cancellationToken, out var failure) switch
+    {
+        Outcome.Completed => new ValueTask<int>(Result),
+        Outcome.Failed => ValueTask.FromException<int>(failure!),
+        Outcome.Canceled => ValueTask.FromCanceled<int>(cancellationToken),
+        _ => new ValueTask<int>(this, _core.Version),
+    };
+
+    /// <summary>As <see cref="Run"/>, for a caller that wants no result (a wait).</summary>
+    protected ValueTask RunWithoutResult(CancellationToken cancellationToken) => Begin(cancellationToken, out var failure) switch
+    {
+        Outcome.Completed => ValueTask.CompletedTask,
+        Outcome.Failed => ValueTask.FromException(failure!),
+        Outcome.Canceled => ValueTask.FromCanceled(cancellationToken),
+        _ => new ValueTask(this, _core.Version),
+    };
+
+    private enum Outcome
+    {
+        Completed,
+        Failed,
+        Canceled,
+        Waiting,
+    }
+
+    private Outcome Begin(CancellationToken cancellationToken, out Exception? failure)
+    {
+        failure = null;
+        while (true)
+        {
+            if (MayBeReady)
+            {
+                var edges = Volatile.Read(ref _edges);
+                switch (Attempt(afterEdge: false))
+                {
+                    case IoStatus.Done:
+                        return Outcome.Completed;
+                    case IoStatus.DoneAndDrained:
+                        _emptyAt = edges;
+                        return Outcome.Completed;
+                    case IoStatus.Failed:
+                        failure = ToException(Error);
+                        return Outcome.Failed;
+                }
+                _emptyAt = edges;
+            }
+            if (cancellationToken.IsCancellationRequested) return Outcome.Canceled;
+            _core.Reset();
+            _token = cancellationToken;
+            _cancellation = cancellationToken.CanBeCanceled
+                ? cancellationToken.UnsafeRegister(static (state, token) => ((IoOperation)state!).Cancel(token), this)
+                : default;
+            Volatile.Write(ref _state, Waiting);
+            // An edge that came after the try and before Waiting found nothing waiting: take the operation back and try again.
+            if (MayBeReady && Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
+            {
+                _cancellation.Unregister();
+                continue;
+            }
+            if (cancellationToken.IsCancellationRequested) Cancel(cancellationToken); // cancelled before it was registered
+            return Outcome.Waiting;
+        }
+    }
+
+    /// <summary>The loop saw an edge for this direction (<paramref name="final"/>: EOF or an error): a waiting operation is tried now.</summary>
+    public void OnEdge(bool final)
+    {
+        if (final) _final = true;
+        Interlocked.Increment(ref _edges);
+        if (Interlocked.CompareExchange(ref _state, Running, Waiting) != Waiting) return;
+        while (true)
+        {
+            var edges = Volatile.Read(ref _edges);
+            var status = Attempt(afterEdge: true);
+            if (status == IoStatus.WouldBlock)
+            {
+                _emptyAt = edges;
+                Volatile.Write(ref _state, Waiting);
+                if (MayBeReady && Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) continue;
+                return;
+            }
+            if (status == IoStatus.DoneAndDrained) _emptyAt = edges;
+            Complete(status == IoStatus.Failed ? ToException(Error) : null);
+            return;
+        }
+    }
+
+    /// <summary>Ends a waiting operation with <paramref name="error"/> (the socket is being closed); nothing if none waits.</summary>
+    public void Abort(Exception error)
+    {
+        if (Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) Complete(error);
+    }
+
+    private void Cancel(CancellationToken token)
+    {
+        if (token != _token) return; // the registration of an operation that has already ended
+        if (Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) Complete(new OperationCanceledException(token));
+    }
+
+    private void Complete(Exception? error)
+    {
+        var result = Result;
+        _cancellation.Unregister();
+        _cancellation = default;
+        Volatile.Write(ref _state, Idle); // before the continuation, which may start the next operation
+        if (error is null) _core.SetResult(result);
+        else _core.SetException(error);
+    }
+
+    int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<int>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+
+    void IValueTaskSource<int>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}
