@@ -1,7 +1,8 @@
 using System.Text;
 using Sockit.Endpoints;
-using Sockit.Relay;
-using Sockit.Relay.Faults;
+using Sockit.Hosting;
+using Sockit.Proxies;
+using Sockit.Proxies.Faults;
 using Sockit.Servers;
 using Sockit.Transport;
 

@@ -2,8 +2,8 @@ using System.Diagnostics;
 using System.Security.Cryptography;
 using Sockit.Endpoints;
 using Sockit.Inspection;
-using Sockit.Relay;
-using Sockit.Relay.Faults;
+using Sockit.Proxies;
+using Sockit.Proxies.Faults;
 using Sockit.Servers;
 using Sockit.Transport;
 

@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using Sockit.Endpoints;
+using Sockit.Hosting;
+using Sockit.Proxies;
 using Sockit.Servers;
 using Sockit.Servers.Http;
 

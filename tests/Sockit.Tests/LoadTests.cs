@@ -1,5 +1,6 @@
 using HdrHistogram;
 using Sockit.Endpoints;
+using Sockit.Hosting;
 using Sockit.Load;
 using Sockit.Servers;
 using Sockit.Transport;

@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Sockit.Endpoints;
+using Sockit.Hosting;
 using Sockit.Servers;
 using Sockit.Transport;
 

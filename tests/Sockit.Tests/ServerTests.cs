@@ -2,6 +2,8 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using Sockit.Endpoints;
+using Sockit.Hosting;
+using Sockit.Proxies;
 using Sockit.Servers;
 using Sockit.Servers.Http;
 using Sockit.Transport;

@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using Sockit.Endpoints;
-using Sockit.Relay;
+using Sockit.Piping;
 using Sockit.Tracing;
 using Sockit.Transport;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using Sockit.Endpoints;
-using Sockit.Relay;
+using Sockit.Piping;
 using Sockit.Tracing;
 using Sockit.Transport;
 

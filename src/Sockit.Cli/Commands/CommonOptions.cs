@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using Sockit.Cli;
 using Sockit.Endpoints;
 using Sockit.Tracing;
 

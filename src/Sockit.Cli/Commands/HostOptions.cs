@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Sockit.Cli.Rendering;
 using Sockit.Endpoints;
+using Sockit.Hosting;
 using Sockit.Servers;
 using Sockit.Tracing;
 using Sockit.Transport;

@@ -1,8 +1,7 @@
 using System.CommandLine;
-using System.Globalization;
 using Sockit.Cli.Rendering;
 using Sockit.Endpoints;
-using Sockit.Relay;
+using Sockit.Piping;
 using Sockit.Tracing;
 using Sockit.Transport;
 

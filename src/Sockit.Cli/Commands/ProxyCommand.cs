@@ -1,10 +1,10 @@
 using System.CommandLine;
 using Sockit.Cli.Rendering;
 using Sockit.Endpoints;
-using Sockit.Relay;
-using Sockit.Relay.Control;
-using Sockit.Relay.Faults;
-using Sockit.Servers;
+using Sockit.Piping;
+using Sockit.Proxies;
+using Sockit.Proxies.Control;
+using Sockit.Proxies.Faults;
 using Sockit.Tracing;
 
 namespace Sockit.Cli.Commands;

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Sockit.Cli.Rendering;
+using Sockit.Http;
+using Sockit.Proxies;
 using Sockit.Servers;
 using Sockit.Servers.Http;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Sockit.Endpoints;
-using Sockit.Relay;
+using Sockit.Piping;
 
 namespace Sockit.Cli.Rendering;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Sockit.Hosting;
 using Sockit.Servers;
 
 namespace Sockit.Cli.Rendering;

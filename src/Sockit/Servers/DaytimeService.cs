@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Sockit.Hosting;
 using Sockit.Transport;
 
 namespace Sockit.Servers;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using Sockit.Hosting;
 using Sockit.Transport;
 
 namespace Sockit.Servers;

@@ -15,6 +15,6 @@ public enum ServerKind
     HttpEcho,
     /// <summary>A relay to an upstream endpoint (<see cref="TestServer.StartProxyAsync"/>).</summary>
     Proxy,
-    /// <summary>The HTTP/JSON control API of a set of proxies (<see cref="Relay.Control.ControlApi"/>).</summary>
+    /// <summary>The HTTP/JSON control API of a set of proxies (<see cref="Proxies.Control.ControlApi"/>).</summary>
     ControlApi,
 }

@@ -3,6 +3,8 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Text;
 using Sockit.Endpoints;
+using Sockit.Hosting;
+using Sockit.Proxies;
 using Sockit.Servers.Http;
 using Sockit.Transport;
 
@@ -12,7 +14,7 @@ namespace Sockit.Servers;
 /// A ready test server (echo, discard, chargen, daytime, http-echo) on any endpoint: many clients at once without a
 /// thread each, a connection limit, access rules, a record of every connection, and a stop that drains.
 /// </summary>
-public sealed class TestServer : IAsyncDisposable, Relay.IProxyRunner
+public sealed class TestServer : IAsyncDisposable, Proxies.IProxyRunner
 {
     private static readonly byte[] Busy = Encoding.ASCII.GetBytes(
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain\r\nContent-Length: 45\r\nConnection: close\r\n\r\nserver busy: --max-connections reached; retry\n");

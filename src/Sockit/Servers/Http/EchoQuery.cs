@@ -1,4 +1,5 @@
 using System.Globalization;
+using Sockit.Http;
 
 namespace Sockit.Servers.Http;
 

@@ -1,3 +1,4 @@
+using Sockit.Hosting;
 using Sockit.Transport;
 
 namespace Sockit.Servers.Http;

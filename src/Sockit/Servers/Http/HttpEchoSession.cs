@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Unicode;
+using Sockit.Hosting;
+using Sockit.Http;
 using Sockit.Transport;
 
 namespace Sockit.Servers.Http;

@@ -1,0 +1,183 @@
+using System.Buffers;
+using System.Globalization;
+using Sockit.Tracing;
+using Sockit.Transport;
+
+namespace Sockit.Piping;
+
+/// <summary>
+/// Serves many stream clients at once against one input and one output (<c>listen -k</c>): what any client sends is
+/// written to the output, each read whole; the input is sent to every connected client. At input EOF every client's
+/// sending side is shut down; a client is closed once both its directions are done.
+/// </summary>
+public sealed class StreamHub
+{
+    private readonly Listener _listener;
+    private readonly HubOptions _options;
+    private readonly List<Client> _clients = [];
+    private readonly SemaphoreSlim _outputLock = new(1, 1);
+    private bool _inputClosed;
+
+    private StreamHub(Listener listener, HubOptions options)
+    {
+        _listener = listener;
+        _options = options;
+    }
+
+    /// <summary>Accepts and serves clients until <paramref name="cancellationToken"/> is cancelled, then closes them all.</summary>
+    public static async Task RunAsync(Listener listener, Stream input, Stream output, HubOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(listener);
+        var hub = new StreamHub(listener, options ?? new HubOptions());
+        var broadcasting = hub.BroadcastInputAsync(input, cancellationToken);
+        try
+        {
+            await hub.AcceptLoopAsync(output, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl-C or SIGTERM: the normal end of a keep-open listener.
+        }
+        finally
+        {
+            StreamBridge.Observe(broadcasting);
+            lock (hub._clients)
+            {
+                foreach (var client in hub._clients) client.Connection.Dispose();
+                hub._clients.Clear();
+            }
+        }
+    }
+
+    private async Task AcceptLoopAsync(Stream output, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var connection = await _listener.AcceptAsync(_options.Policy,
+                peer => _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Rejected, peer, "denied by --allow/--deny")), cancellationToken).ConfigureAwait(false);
+            Client client;
+            lock (_clients)
+            {
+                if (_clients.Count >= _options.MaxClients)
+                {
+                    _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Rejected, connection.RemoteEndpoint,
+                        string.Create(CultureInfo.InvariantCulture, $"--max-clients {_options.MaxClients} reached")));
+                    connection.Reset();
+                    continue;
+                }
+                client = new Client(connection);
+                _clients.Add(client);
+                if (_inputClosed) client.FinishSending();
+            }
+            _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Connected, connection.RemoteEndpoint));
+            StreamBridge.Observe(ServeAsync(client, output, cancellationToken));
+        }
+    }
+
+    private async Task ServeAsync(Client client, Stream output, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferSize);
+        string? failure = null;
+        try
+        {
+            int received;
+            while ((received = await client.Connection.ReceiveAsync(buffer.AsMemory(0, _options.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                await _outputLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+                try
+                {
+                    _options.Dump?.Write(DataDirection.Received, buffer.AsSpan(0, received));
+                    await output.WriteAsync(buffer.AsMemory(0, received), cancellationToken).ConfigureAwait(false);
+                    await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                }
+                finally
+                {
+                    _outputLock.Release();
+                }
+            }
+        }
+        catch (SockitException ex)
+        {
+            failure = ex.Message;
+            client.FinishSending();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+        FinishReceiving(client, failure);
+    }
+
+    private void FinishReceiving(Client client, string? failure)
+    {
+        lock (_clients)
+        {
+            client.ReceiveDone = true;
+            if (!client.SendDone) return; // still owed the rest of the input
+            _clients.Remove(client);
+        }
+        Close(client, failure);
+    }
+
+    private void Close(Client client, string? failure)
+    {
+        var connection = client.Connection;
+        connection.Dispose();
+        _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Disconnected, connection.RemoteEndpoint, failure ??
+            string.Create(CultureInfo.InvariantCulture, $"sent {connection.BytesSent} bytes, received {connection.BytesReceived} bytes")));
+    }
+
+    private async Task BroadcastInputAsync(Stream input, CancellationToken cancellationToken)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(_options.BufferSize);
+        try
+        {
+            int read;
+            while ((read = await input.ReadAsync(buffer.AsMemory(0, _options.BufferSize), cancellationToken).ConfigureAwait(false)) > 0)
+            {
+                Client[] targets;
+                lock (_clients) targets = _clients.Where(c => !c.SendDone).ToArray();
+                _options.Dump?.Write(DataDirection.Sent, buffer.AsSpan(0, read));
+                foreach (var client in targets)
+                {
+                    try
+                    {
+                        await client.Connection.SendAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
+                    }
+                    catch (SockitException)
+                    {
+                        client.FinishSending(); // gone; its receive side will notice and close it
+                    }
+                }
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        List<Client> finished;
+        lock (_clients)
+        {
+            _inputClosed = true;
+            foreach (var client in _clients) client.FinishSending();
+            finished = _clients.Where(c => c.ReceiveDone).ToList();
+            foreach (var client in finished) _clients.Remove(client);
+        }
+        foreach (var client in finished) Close(client, null);
+    }
+
+    private sealed class Client(Connection connection)
+    {
+        public Connection Connection { get; } = connection;
+        public bool SendDone { get; private set; }
+        public bool ReceiveDone { get; set; }
+
+        public void FinishSending()
+        {
+            if (SendDone) return;
+            SendDone = true;
+            Connection.ShutdownSend();
+        }
+    }
+}

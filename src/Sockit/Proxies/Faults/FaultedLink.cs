@@ -1,0 +1,284 @@
+using System.Buffers;
+using System.Diagnostics;
+using Sockit.Piping;
+using Sockit.Tracing;
+using Sockit.Transport;
+
+namespace Sockit.Proxies.Faults;
+
+/// <summary>
+/// Relays one client and its upstream connection (see <see cref="ConnectionPump"/>) through the proxy's toxics.
+/// Data toxics (latency, bandwidth, slicer, limit_data, timeout, slow_close) act on each chunk as it passes; timed
+/// toxics (reset_peer, timeout) are kept by a watcher that ends the link when they fall due, even on a silent link.
+/// The toxics are re-read on every chunk, so a change through the control API reaches open connections at once.
+/// </summary>
+internal sealed class FaultedLink(Connection client, Connection upstream, FaultSet faults, IDataDump? dump)
+{
+    // Reads start at 64 KiB; each read that fills its buffer doubles the next, up to 1 MiB, and a short one goes back.
+    // A bulk stream then moves a megabyte per read and write (one-way through the proxy: 0.57× the direct path with
+    // 64 KiB, about 0.95× with 1 MiB), while a chatty or idle connection never holds more than 64 KiB.
+    private const int SmallChunk = 64 * 1024;
+    private const int LargeChunk = 1024 * 1024;
+
+    private readonly int _seed = Random.Shared.Next();
+    private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly TaskCompletionSource<LinkEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _eofs;
+
+    private enum LinkEnd
+    {
+        Eof,
+        Reset,
+        Closed,
+    }
+
+    /// <summary>What ended the link, for the log: null when both sides finished by themselves.</summary>
+    public string? Cause { get; private set; }
+
+    /// <summary>Runs until both directions end, a side resets, or a toxic ends the link; false when a reset was passed on.</summary>
+    public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forward = PumpAsync(client, upstream, ToxicStream.Upstream, DataDirection.Sent, stop.Token);
+        var backward = PumpAsync(upstream, client, ToxicStream.Downstream, DataDirection.Received, stop.Token);
+        // A relay without faults (ConnectionPump's) never changes its toxics: no watcher to keep for each connection.
+        var watch = faults == ConnectionPump.NoFaults ? Task.CompletedTask : WatchAsync(stop.Token);
+        try
+        {
+            switch (await _ended.Task.ConfigureAwait(false))
+            {
+                case LinkEnd.Reset:
+                    client.Reset();
+                    upstream.Reset();
+                    Cause ??= "reset passed on";
+                    return false;
+                case LinkEnd.Closed:
+                    client.ShutdownSend();
+                    upstream.ShutdownSend();
+                    return true;
+                default:
+                    return true;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            StreamBridge.Observe(forward);
+            StreamBridge.Observe(backward);
+            StreamBridge.Observe(watch);
+        }
+    }
+
+    private async Task PumpAsync(Connection source, Connection target, ToxicStream stream, DataDirection direction, CancellationToken cancellationToken)
+    {
+        var pacer = new Pacer();
+        long passed = 0;
+        var mayHaveMore = false;
+        var chunk = SmallChunk;
+        try
+        {
+            while (true)
+            {
+                if (!mayHaveMore) await source.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                var buffer = ArrayPool<byte>.Shared.Rent(chunk);
+                try
+                {
+                    var read = await source.ReceiveAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
+                    var readAt = Stopwatch.GetTimestamp();
+                    var toxics = faults.Current.For(stream);
+                    if (read == 0)
+                    {
+                        var closeDelay = Sum(toxics, ToxicTypes.SlowClose, "delay");
+                        if (closeDelay > 0) await PauseUntilAsync(readAt + closeDelay * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
+                        target.ShutdownSend();
+                        if (Interlocked.Increment(ref _eofs) == 2) _ended.TrySetResult(LinkEnd.Eof);
+                        return;
+                    }
+                    mayHaveMore = read == chunk;
+                    chunk = mayHaveMore ? Math.Min(chunk * 2, LargeChunk) : SmallChunk;
+                    dump?.Write(direction, buffer.AsSpan(0, read));
+                    var data = buffer.AsMemory(0, read);
+                    if (toxics.Length == 0)
+                    {
+                        await target.SendAsync(data, cancellationToken).ConfigureAwait(false);
+                        continue;
+                    }
+
+                    Toxic? slicer = null, bandwidth = null, limit = null;
+                    long latency = 0;
+                    var drop = false;
+                    foreach (var toxic in toxics)
+                    {
+                        if (!Affects(toxic)) continue;
+                        switch (toxic.Type)
+                        {
+                            case ToxicTypes.Latency:
+                                var jitter = toxic["jitter"];
+                                latency += Math.Max(0, toxic["latency"] + (jitter > 0 ? Random.Shared.NextInt64(-jitter, jitter + 1) : 0));
+                                break;
+                            case ToxicTypes.Timeout:
+                                drop = true; // data goes nowhere until the toxic is removed; the watcher closes the link when due
+                                break;
+                            case ToxicTypes.Bandwidth:
+                                bandwidth = toxic;
+                                break;
+                            case ToxicTypes.Slicer:
+                                slicer = toxic;
+                                break;
+                            case ToxicTypes.LimitData:
+                                if (limit is null || toxic["bytes"] < limit["bytes"]) limit = toxic;
+                                break;
+                        }
+                    }
+                    if (drop) continue;
+                    // Latency counts from when the chunk was read, so time spent in earlier toxics is not added twice.
+                    if (latency > 0) await PauseUntilAsync(readAt + latency * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
+                    var closeAfter = false;
+                    if (limit is not null && passed + read >= limit["bytes"])
+                    {
+                        data = data[..(int)Math.Max(0, limit["bytes"] - passed)];
+                        closeAfter = true;
+                    }
+                    await SendShapedAsync(target, data, slicer, bandwidth, pacer, cancellationToken).ConfigureAwait(false);
+                    passed += data.Length;
+                    if (closeAfter)
+                    {
+                        End(LinkEnd.Closed, $"closed by {limit!.Name} after {limit["bytes"]} bytes");
+                        return;
+                    }
+                }
+                finally
+                {
+                    ArrayPool<byte>.Shared.Return(buffer);
+                }
+            }
+        }
+        catch (SockitException)
+        {
+            End(LinkEnd.Reset, null); // reset (or failed) on either side of this direction
+        }
+        catch (ObjectDisposedException)
+        {
+            End(LinkEnd.Reset, null);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            _ended.TrySetCanceled(cancellationToken); // the server is cutting connections, or the link already ended
+        }
+    }
+
+    /// <summary>Sends <paramref name="data"/> in the pieces and at the pace the slicer and bandwidth toxics ask for.</summary>
+    private static async Task SendShapedAsync(Connection target, ReadOnlyMemory<byte> data, Toxic? slicer, Toxic? bandwidth, Pacer pacer, CancellationToken cancellationToken)
+    {
+        var bytesPerSecond = bandwidth is null ? 0 : bandwidth["rate"] * 1000;
+        if (slicer is null && bytesPerSecond == 0)
+        {
+            await target.SendAsync(data, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        pacer.StartChunk();
+        while (!data.IsEmpty)
+        {
+            var size = data.Length;
+            if (slicer is not null)
+            {
+                var variation = slicer["size_variation"];
+                var wanted = Math.Max(1, slicer["average_size"]) + (variation > 0 ? Random.Shared.NextInt64(-variation, variation + 1) : 0);
+                size = (int)Math.Clamp(wanted, 1, size);
+            }
+            if (bytesPerSecond > 0)
+            {
+                size = (int)Math.Min(size, Math.Max(1, bytesPerSecond / 50)); // pieces of 20 ms keep the rate smooth
+                await pacer.WaitAsync(size, bytesPerSecond, cancellationToken).ConfigureAwait(false);
+            }
+            await target.SendAsync(data[..size], cancellationToken).ConfigureAwait(false);
+            data = data[size..];
+            if (slicer is not null && slicer["delay"] > 0 && !data.IsEmpty)
+                await Task.Delay(TimeSpan.FromMicroseconds(slicer["delay"]), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Ends the link when a reset_peer or timeout toxic falls due: each counts from when it began to act on this link.</summary>
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        var since = new Dictionary<string, long>(StringComparer.Ordinal);
+        while (true)
+        {
+            var changed = faults.Changed; // taken before the snapshot, so no change slips between them
+            var snapshot = faults.Current;
+            var now = Stopwatch.GetTimestamp();
+            var due = long.MaxValue;
+            Toxic? next = null;
+            foreach (var toxic in snapshot.All)
+            {
+                if (toxic.Type is not (ToxicTypes.ResetPeer or ToxicTypes.Timeout) || !Affects(toxic)) continue;
+                if (toxic.Type == ToxicTypes.Timeout && toxic["timeout"] == 0) continue; // holds data back forever, closes nothing
+                if (!since.TryGetValue(toxic.Name, out var start)) since[toxic.Name] = start = Math.Max(now, _started);
+                var at = start + toxic["timeout"] * Stopwatch.Frequency / 1000;
+                if (at < due) (due, next) = (at, toxic);
+            }
+            foreach (var name in since.Keys.Where(name => snapshot.All.All(t => t.Name != name)).ToList()) since.Remove(name);
+            if (next is not null && due <= now)
+            {
+                End(next.Type == ToxicTypes.ResetPeer ? LinkEnd.Reset : LinkEnd.Closed,
+                    next.Type == ToxicTypes.ResetPeer ? $"reset by {next.Name}" : $"closed by {next.Name}");
+                return;
+            }
+            var delay = next is null ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, due);
+            await Task.WhenAny(changed, Task.Delay(delay, cancellationToken)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+        }
+    }
+
+    private void End(LinkEnd end, string? cause)
+    {
+        if (_ended.Task.IsCompleted) return;
+        Cause ??= cause;
+        _ended.TrySetResult(end);
+    }
+
+    /// <summary>Whether <paramref name="toxic"/> acts on this link: a fixed draw per link and toxic, so toxicity 0.3 means 30 % of links.</summary>
+    private bool Affects(Toxic toxic) => toxic.Affects((uint)HashCode.Combine(_seed, toxic.Name) / (double)uint.MaxValue);
+
+    private long Sum(Toxic[] toxics, string type, string attribute)
+    {
+        long total = 0;
+        foreach (var toxic in toxics)
+            if (toxic.Type == type && Affects(toxic)) total += toxic[attribute];
+        return total;
+    }
+
+    /// <summary>Paces one direction for the bandwidth toxic: each piece is charged before it goes, so the receiver sees the rate asked for.</summary>
+    private sealed class Pacer
+    {
+        private long _next;
+
+        /// <summary>A link that was idle earns no credit for more than 50 ms, so it cannot burst after a pause.</summary>
+        public void StartChunk()
+        {
+            var now = Stopwatch.GetTimestamp();
+            if (_next == 0) _next = now;
+            else if (_next < now - Stopwatch.Frequency / 20) _next = now - Stopwatch.Frequency / 20;
+        }
+
+        public async ValueTask WaitAsync(int bytes, long bytesPerSecond, CancellationToken cancellationToken)
+        {
+            _next += bytes * Stopwatch.Frequency / bytesPerSecond;
+            await PauseUntilAsync(_next, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Waits until the <see cref="Stopwatch"/> reaches <paramref name="timestamp"/>. Task.Delay alone may wake a few
+    /// milliseconds early (its clock ticks coarsely), and a fault that is shorter than asked would be a lie.
+    /// </summary>
+    private static async ValueTask PauseUntilAsync(long timestamp, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
+            if (left <= TimeSpan.Zero) return;
+            await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

@@ -1,0 +1,138 @@
+using Sockit.Endpoints;
+using Sockit.Hosting;
+using Sockit.Proxies.Faults;
+
+namespace Sockit.Proxies;
+
+/// <summary>
+/// Many named proxies in one process, as toxiproxy keeps them: created, changed, taken down and removed while others run.
+/// Safe to use from many threads.
+/// </summary>
+public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOptions? proxyOptions = null) : IAsyncDisposable
+{
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Dictionary<string, Proxy> _proxies = new(StringComparer.Ordinal);
+
+    /// <summary>The proxies, by name.</summary>
+    public IReadOnlyList<Proxy> All
+    {
+        get
+        {
+            lock (_proxies) return [.. _proxies.Values.OrderBy(p => p.Name, StringComparer.Ordinal)];
+        }
+    }
+
+    /// <summary>The proxy called <paramref name="name"/>.</summary>
+    /// <exception cref="SockitException">No such proxy (<see cref="SockitError.NotFound"/>).</exception>
+    public Proxy Get(string name)
+    {
+        lock (_proxies)
+            return _proxies.TryGetValue(name, out var proxy) ? proxy : throw new SockitException(SockitError.NotFound, $"proxy {name} not found");
+    }
+
+    /// <summary>Creates and (when enabled) starts a proxy.</summary>
+    /// <exception cref="SockitException">The name is taken (<see cref="SockitError.AlreadyExists"/>), or the proxy cannot start.</exception>
+    public async Task<Proxy> AddAsync(ProxyDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            lock (_proxies)
+                if (_proxies.ContainsKey(definition.Name)) throw new SockitException(SockitError.AlreadyExists, $"proxy {definition.Name} already exists");
+            return await StartLockedAsync(definition, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Makes the collection hold these proxies (toxiproxy's populate): a new name is created, one whose addresses
+    /// changed is replaced, an unchanged one is left running as it is. Proxies not named are kept.
+    /// </summary>
+    /// <exception cref="SockitException">A proxy cannot start; those before it in the list stay created.</exception>
+    public async Task<IReadOnlyList<Proxy>> PopulateAsync(IEnumerable<ProxyDefinition> definitions, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definitions);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = new List<Proxy>();
+            foreach (var definition in definitions)
+            {
+                Proxy? existing;
+                lock (_proxies) _proxies.TryGetValue(definition.Name, out existing);
+                if (existing is not null && existing.Upstream == definition.Upstream && SameListen(existing.Listen, definition.Listen))
+                {
+                    result.Add(existing);
+                    continue;
+                }
+                if (existing is not null) await RemoveLockedAsync(existing).ConfigureAwait(false);
+                result.Add(await StartLockedAsync(definition, cancellationToken).ConfigureAwait(false));
+            }
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Stops and forgets the proxy called <paramref name="name"/>; its open connections are cut.</summary>
+    /// <exception cref="SockitException">No such proxy (<see cref="SockitError.NotFound"/>).</exception>
+    public async Task RemoveAsync(string name)
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await RemoveLockedAsync(Get(name)).ConfigureAwait(false);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Brings every proxy up and removes every toxic (toxiproxy's reset), so each test starts clean.</summary>
+    /// <exception cref="SockitException">A proxy's address can no longer be bound.</exception>
+    public async Task ResetAsync(CancellationToken cancellationToken = default)
+    {
+        foreach (var proxy in All)
+        {
+            proxy.Faults.Clear();
+            await proxy.EnableAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Stops every proxy (draining) and returns the totals of all of them.</summary>
+    public async Task<ServerSummary> StopAsync()
+    {
+        var summaries = await Task.WhenAll(All.Select(p => p.StopAsync())).ConfigureAwait(false);
+        return new ServerSummary(summaries.Sum(s => s.Connections), summaries.Sum(s => s.Rejected), summaries.Sum(s => s.BytesReceived),
+            summaries.Sum(s => s.BytesSent), summaries.Sum(s => s.Requests), summaries.Length == 0 ? TimeSpan.Zero : summaries.Max(s => s.Uptime));
+    }
+
+    /// <inheritdoc cref="StopAsync"/>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task<Proxy> StartLockedAsync(ProxyDefinition definition, CancellationToken cancellationToken)
+    {
+        var faults = new FaultSet(definition.Toxics);
+        var proxy = await Proxy.StartAsync(definition.Name, definition.Listen, definition.Upstream, definition.Enabled, serverOptions,
+            (proxyOptions ?? new ProxyOptions()) with { Faults = faults }, cancellationToken).ConfigureAwait(false);
+        lock (_proxies) _proxies[definition.Name] = proxy;
+        return proxy;
+    }
+
+    private async Task RemoveLockedAsync(Proxy proxy)
+    {
+        lock (_proxies) _proxies.Remove(proxy.Name);
+        await proxy.DisableAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>A listen address asking for port 0 matches the port the proxy was given.</summary>
+    private static bool SameListen(Endpoint running, Endpoint wanted) =>
+        running == wanted || (wanted.Port == 0 && running.Transport == wanted.Transport && running.Host == wanted.Host);
+}

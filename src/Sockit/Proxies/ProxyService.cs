@@ -1,0 +1,60 @@
+using Sockit.Endpoints;
+using Sockit.Hosting;
+using Sockit.Proxies;
+using Sockit.Proxies.Faults;
+using Sockit.Transport;
+
+namespace Sockit.Proxies;
+
+/// <summary>A server that is also a client: each accepted connection is relayed to a new connection to the upstream.</summary>
+internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IStreamService
+{
+    private long _connections;
+
+    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    {
+        Connection onward;
+        try
+        {
+            onward = await Dialer.ConnectAsync(upstream, new DialOptions
+            {
+                ConnectTimeout = options.ConnectTimeout,
+                Tracer = context.Options.Tracer,
+                NoDelay = upstream.Transport == TransportKind.Tcp,
+            }, context.Abort).ConfigureAwait(false);
+        }
+        catch (SockitException ex)
+        {
+            state.Outcome = $"upstream failed: {ex.Message}";
+            await CloseCleanlyAsync(connection, context.Abort).ConfigureAwait(false);
+            return;
+        }
+        await using (onward)
+        {
+            var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump?.For(Interlocked.Increment(ref _connections)));
+            var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
+            state.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
+        }
+    }
+
+    /// <summary>
+    /// Ends a client whose upstream could not be reached with EOF rather than a reset: FIN first, then what it already
+    /// sent is read and dropped (closing with unread bytes would send RST), for a second at most.
+    /// </summary>
+    private static async Task CloseCleanlyAsync(Connection client, CancellationToken abort)
+    {
+        client.ShutdownSend();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(abort);
+        limit.CancelAfter(TimeSpan.FromSeconds(1));
+        var sink = new byte[4096];
+        try
+        {
+            while (await client.ReceiveAsync(sink, limit.Token).ConfigureAwait(false) > 0)
+            {
+            }
+        }
+        catch (Exception ex) when (ex is SockitException or OperationCanceledException)
+        {
+        }
+    }
+}
