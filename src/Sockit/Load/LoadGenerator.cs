@@ -23,7 +23,9 @@ public static class LoadGenerator
         Validate(options);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         var run = new LoadRun(options, stop.Token);
-        stop.CancelAfter(TimeSpan.FromSeconds((double)(run.Deadline - run.Start) / Stopwatch.Frequency));
+        // The cut comes a little after the deadline: the timer's clock is coarse and may fire a millisecond early, and a
+        // worker stops starting requests at the deadline by itself.
+        stop.CancelAfter(TimeSpan.FromSeconds((double)(run.Deadline - run.Start) / Stopwatch.Frequency) + TimeSpan.FromMilliseconds(20));
         var workers = CreateWorkers(run);
         var tasks = workers.Select((worker, i) => StartAsync(worker, run, i)).ToArray();
         var all = Task.WhenAll(tasks);
