@@ -156,14 +156,25 @@ public sealed class HttpEchoTests
     }
 
     [Fact]
-    public async Task Over_the_connection_limit_gets_503()
+    public async Task Over_the_connection_limit_a_client_waits_in_the_backlog_until_a_connection_ends()
     {
-        await using var server = await StartAsync(maxConnections: 1);
-        using var first = await RawHttp.ConnectAsync(server.LocalEndpoint);
+        var server = await StartAsync(maxConnections: 1);
+        var first = await RawHttp.ConnectAsync(server.LocalEndpoint);
         await first.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray(), SocketFlags.None, Token);
         await RawHttp.ReadResponseAsync(first, new StringBuilder()); // the first is served and held open
-        var second = await RawHttp.ExchangeAsync(server.LocalEndpoint, "GET / HTTP/1.1\r\n\r\n");
-        Assert.StartsWith("HTTP/1.1 503 Service Unavailable", second, StringComparison.Ordinal);
+        using var second = await RawHttp.ConnectAsync(server.LocalEndpoint); // the kernel queues it: not refused, not reset
+        await second.SendAsync("GET / HTTP/1.1\r\nConnection: close\r\n\r\n"u8.ToArray(), SocketFlags.None, Token);
+        // Not served while the first holds the only slot: nothing comes back in a while (a bounded wait for an absence).
+        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(Token))
+        {
+            quiet.CancelAfter(TimeSpan.FromMilliseconds(300));
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await second.ReceiveAsync(new byte[1], SocketFlags.None, quiet.Token));
+        }
+        first.Dispose(); // the slot frees: the second is accepted and answered
+        Assert.StartsWith("HTTP/1.1 200 OK", await RawHttp.ReadToCloseAsync(second), StringComparison.Ordinal);
+        var summary = await server.StopAsync(Token);
+        Assert.Equal(0, summary.Rejected);
+        Assert.True(summary.AcceptPauses >= 1);
     }
 
     [Fact]
@@ -177,7 +188,7 @@ public sealed class HttpEchoTests
         await socket.SendAsync("GET / HTTP/1.1\r\n\r\n"u8.ToArray(), SocketFlags.None, Token);
         await RawHttp.ReadResponseAsync(socket, new StringBuilder());
         await socket.SendAsync("GET /?delay=300 HTTP/1.1\r\n\r\n"u8.ToArray(), SocketFlags.None, Token);
-        var stopping = server.StopAsync();
+        var stopping = server.StopAsync(Token);
         var response = await RawHttp.ReadToCloseAsync(socket);
         Assert.StartsWith("HTTP/1.1 200 OK", response, StringComparison.Ordinal);
         Assert.Contains("Connection: close", response, StringComparison.Ordinal); // told the connection ends

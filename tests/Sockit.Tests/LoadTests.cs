@@ -62,7 +62,7 @@ public sealed class LoadTests
         var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Mode = LoadMode.Connect, Connections = 2, Count = 300 });
         Assert.Equal(300, result.Requests);
         Assert.Equal(300, result.Latency.TotalCount);
-        await echo.StopAsync();
+        await echo.StopAsync(Token);
         Assert.Equal(300, closed);
     }
 

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Sockit.Endpoints;
 using Sockit.Hosting;
+using Sockit.Proxies;
 using Sockit.Servers;
 using Sockit.Transport;
 
@@ -30,8 +31,8 @@ public sealed class ProxyTests
         const int chunk = 1 << 20;
         const int chunks = 1024;
         await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse(back), cancellationToken: Token);
-        await using var proxy = await TestServer.StartProxyAsync(Endpoint.Parse(front), echo.LocalEndpoint, cancellationToken: Token);
-        await using var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token);
+        await using var proxy = await Proxy.StartAsync("test", Endpoint.Parse(front), echo.LocalEndpoint, cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
         var sending = Task.Run(async () =>
         {
             using var sent = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -68,8 +69,8 @@ public sealed class ProxyTests
             var request = await server.ReadToEndAsync(); // only at the client's EOF, passed on by the proxy
             await server.SendAsync(Encoding.UTF8.GetBytes($"got {request.Length} bytes after your EOF"), Token);
         }, Token);
-        await using var proxy = await TestServer.StartProxyAsync(Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint, cancellationToken: Token);
-        await using var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token);
+        await using var proxy = await Proxy.StartAsync("test", Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint, cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
         await client.SendAndShutdownAsync(new byte[1000]);
         Assert.Equal("got 1000 bytes after your EOF", Encoding.UTF8.GetString(await client.ReadToEndAsync()));
         await serving;
@@ -87,8 +88,8 @@ public sealed class ProxyTests
             await clientHasData.Task.WaitAsync(Token); // reset only once the data is through, so the kernel cannot drop it
             server.Reset();
         }, Token);
-        await using var proxy = await TestServer.StartProxyAsync(Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint, cancellationToken: Token);
-        await using var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token);
+        await using var proxy = await Proxy.StartAsync("test", Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint, cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
         var buffer = new byte[16];
         Assert.Equal(7, await client.ReceiveAsync(buffer, Token));
         clientHasData.SetResult();
@@ -104,14 +105,14 @@ public sealed class ProxyTests
         await using var nothing = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
         var deadPort = nothing.LocalEndpoint;
         nothing.Dispose(); // the port is free again: connecting there is refused
-        var proxy = await TestServer.StartProxyAsync(Endpoint.Parse("127.0.0.1:0"), deadPort,
-            new ServerOptions { OnConnection = r => { lock (records) records.Add(r); } }, cancellationToken: Token);
-        await using (var client = await Dialer.ConnectAsync(proxy.LocalEndpoint, cancellationToken: Token))
+        var proxy = await Proxy.StartAsync("test", Endpoint.Parse("127.0.0.1:0"), deadPort,
+            serverOptions: new ServerOptions { OnConnection = r => { lock (records) records.Add(r); } }, cancellationToken: Token);
+        await using (var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token))
         {
             await client.SendAsync("hello?"u8.ToArray(), Token);
             Assert.Empty(await client.ReadToEndAsync()); // EOF, not a reset
         }
-        await proxy.StopAsync();
+        await proxy.StopAsync(Token);
         Assert.Contains("upstream failed: connection refused", Assert.Single(records).Outcome, StringComparison.Ordinal);
     }
 }

@@ -106,7 +106,7 @@ public sealed class ServerTests
             client.ShutdownSend();
             Assert.Equal(0, await client.ReceiveAsync(new byte[16], Token)); // no reply, then an orderly close
         }
-        var summary = await server.StopAsync();
+        var summary = await server.StopAsync(Token);
         Assert.Equal(3_000_000, summary.BytesReceived);
         Assert.Equal(0, summary.BytesSent);
     }
@@ -145,7 +145,57 @@ public sealed class ServerTests
             await client.ReceiveAsync(new byte[1], Token);
         });
         Assert.Equal(SockitError.ConnectionReset, ex.Error);
-        Assert.Equal(1, (await server.StopAsync()).Rejected);
+        Assert.Equal(1, (await server.StopAsync(Token)).Rejected);
+    }
+
+    [Fact]
+    public async Task Over_the_per_client_limit_a_connection_is_reset_and_counted()
+    {
+        await using var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), new ServerOptions { MaxConnectionsPerClient = 2 }, Token);
+        await using var first = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        await using var second = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        foreach (var client in (Connection[])[first, second])
+        {
+            await client.SendAsync("x"u8.ToArray(), Token);
+            Assert.Equal(1, await client.ReceiveAsync(new byte[1], Token)); // both served: the host has counted them
+        }
+        await using var third = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        var ex = await Assert.ThrowsAsync<SockitException>(async () => await third.ReceiveAsync(new byte[1], Token));
+        Assert.Equal(SockitError.ConnectionReset, ex.Error);
+        second.Dispose(); // a slot frees: the address may connect again
+        await using var fourth = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        await fourth.SendAsync("y"u8.ToArray(), Token);
+        Assert.Equal(1, await fourth.ReceiveAsync(new byte[1], Token));
+        var summary = await server.StopAsync(Token);
+        Assert.Equal(1, summary.Rejected);
+        Assert.Equal(1, summary.Limits[HostLimit.PerClient]);
+    }
+
+    [Fact]
+    public async Task A_connection_idle_past_the_timeout_is_closed_and_counted_while_a_busy_one_stays()
+    {
+        var records = new List<ConnectionRecord>();
+        var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"),
+            new ServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(400), OnConnection = r => { lock (records) records.Add(r); } }, Token);
+        await using var idle = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        await using var busy = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var closing = idle.ReadToEndAsync(); // EOF when the host closes it
+        var buffer = new byte[1];
+        while (!closing.IsCompleted)
+        {
+            // The busy client talks every 100 ms: never idle for the 400 ms the timeout asks.
+            await busy.SendAsync("b"u8.ToArray(), Token);
+            Assert.Equal(1, await busy.ReceiveAsync(buffer, Token));
+            await Task.WhenAny(closing, Task.Delay(100, Token));
+        }
+        Assert.Empty(await closing);
+        Assert.InRange(System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds, 350, 5000);
+        await busy.SendAsync("c"u8.ToArray(), Token);
+        Assert.Equal(1, await busy.ReceiveAsync(buffer, Token)); // still served
+        var summary = await server.StopAsync(Token);
+        Assert.Equal(1, summary.Limits[HostLimit.Idle]);
+        lock (records) Assert.Contains(records, r => r.Outcome.StartsWith("closed idle after 400ms", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -156,7 +206,7 @@ public sealed class ServerTests
         await using var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
         await client.SendAsync("x"u8.ToArray(), Token);
         Assert.Equal(1, await client.ReceiveAsync(new byte[1], Token));
-        var summary = await server.StopAsync(); // the client never closes: it is cut after 200 ms
+        var summary = await server.StopAsync(Token); // the client never closes: it is cut after 200 ms
         Assert.Equal(1, summary.Connections);
         Assert.Equal(0, server.OpenConnections);
         Assert.False(File.Exists(path));

@@ -11,7 +11,14 @@ namespace Sockit.Cli.Commands;
 /// <summary>The options every long-running server command shares (serve, proxy): limits, access rules, log, drain, mode.</summary>
 internal sealed class HostOptions
 {
-    private readonly Option<int> _maxConnections;
+    private readonly Option<int> _maxConnections = CommonOptions.PositiveInt("--max-connections",
+        "Connections served at once; more wait in the listen queue until one ends (nothing is refused for being one too many)", 1024);
+    private readonly Option<int?> _maxPerClient = new("--max-per-client")
+    {
+        HelpName = "n",
+        Description = "Connections at once from one client address; more are reset (default: no limit, since on loopback every client has one address)",
+    };
+    private readonly Option<TimeSpan?> _idle;
     private readonly Option<string[]> _allow = new("--allow") { HelpName = "cidr", Description = "Accept only clients in this CIDR (repeatable)" };
     private readonly Option<string[]> _deny = new("--deny") { HelpName = "cidr", Description = "Refuse clients in this CIDR (repeatable)" };
     private readonly Option<bool> _log = new("--log") { Description = "One line per connection on stdout: peer, outcome, duration, bytes each way, requests" };
@@ -19,13 +26,16 @@ internal sealed class HostOptions
     private readonly Option<TimeSpan?> _drain = CommonOptions.Duration("--drain", null, "On Ctrl-C or SIGTERM, how long open exchanges may finish before they are cut", TimeSpan.FromSeconds(5));
     private readonly Option<string?> _mode = new("--mode") { HelpName = "octal", Description = "Permissions of a Unix socket file, in octal, such as 600" };
 
-    /// <summary>Adds the shared options to <paramref name="command"/>; <paramref name="overLimit"/> says what a client over the limit gets.</summary>
-    public HostOptions(Command command, string overLimit)
+    /// <summary>Adds the shared options to <paramref name="command"/>; <paramref name="idleDescription"/> explains its --idle-timeout.</summary>
+    public HostOptions(Command command, string idleDescription, TimeSpan? idleDefault)
     {
-        _maxConnections = CommonOptions.PositiveInt("--max-connections", $"Connections served at once; more get {overLimit}", 1024);
+        _idle = CommonOptions.Duration("--idle-timeout", null, idleDescription, idleDefault);
         _logFormat.AcceptOnlyFromAmong("text", "json");
-        foreach (var option in new Option[] { _maxConnections, _allow, _deny, _log, _logFormat, _drain, _mode }) command.Add(option);
+        foreach (var option in new Option[] { _maxConnections, _maxPerClient, _idle, _allow, _deny, _log, _logFormat, _drain, _mode }) command.Add(option);
     }
+
+    /// <summary>The --idle-timeout given, or its default; null when neither.</summary>
+    public TimeSpan? IdleTimeout(ParseResult parse) => parse.GetValue(_idle);
 
     public bool Json(ParseResult parse) => parse.GetValue(_logFormat) == "json";
 
@@ -37,6 +47,9 @@ internal sealed class HostOptions
         return new ServerOptions
         {
             MaxConnections = parse.GetValue(_maxConnections),
+            MaxConnectionsPerClient = parse.GetValue(_maxPerClient) is { } perClient and > 0 ? perClient
+                : parse.GetValue(_maxPerClient) is null ? 0 : throw new UsageException("--max-per-client takes a whole number of 1 or more"),
+            IdleTimeout = parse.GetValue(_idle),
             Policy = policy,
             Drain = parse.GetValue(_drain) ?? TimeSpan.FromSeconds(5),
             Tracer = tracer,

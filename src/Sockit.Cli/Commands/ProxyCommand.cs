@@ -21,7 +21,6 @@ internal static class ProxyCommand
         var upstream = CommonOptions.EndpointArgument("Where to connect for each client", "upstream");
         listen.Arity = upstream.Arity = ArgumentArity.ZeroOrOne;
         var connectTimeout = CommonOptions.Duration("--connect-timeout", "-w", "Give up connecting to the upstream after this long (the client is then closed)", TimeSpan.FromSeconds(10));
-        var idle = CommonOptions.Duration("--idle-timeout", null, "UDP: end a client's session after this long without traffic either way", TimeSpan.FromSeconds(60));
         var hex = new Option<bool>("--hex") { Description = "Hexdump every conversation on stderr ('>' client to upstream, '<' back, #N the connection)" };
         var dump = new Option<string[]>("--dump")
         {
@@ -49,9 +48,11 @@ internal static class ProxyCommand
 
         var command = new Command("proxy", "Relay every client of LISTEN to UPSTREAM (stream to stream, UDP to UDP), byte for byte, with half-close and resets passed through, and faults on demand")
         {
-            listen, upstream, connectTimeout, idle, hex, dump, toxics, name, api, config,
+            listen, upstream, connectTimeout, hex, dump, toxics, name, api, config,
         };
-        var host = new HostOptions(command, "a reset");
+        var host = new HostOptions(command,
+            "Close a connection, or end a UDP client's session, after this long with no traffic either way (default: none for streams, as toxiproxy; 60s for UDP)",
+            idleDefault: null);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var local = parse.GetValue(listen);
@@ -71,7 +72,7 @@ internal static class ProxyCommand
             {
                 ConnectTimeout = parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(10),
                 Dump = recorder,
-                DatagramIdleTimeout = parse.GetValue(idle) ?? TimeSpan.FromSeconds(60),
+                DatagramIdleTimeout = host.IdleTimeout(parse) ?? TimeSpan.FromSeconds(60),
             });
             await using (proxies)
             {
@@ -81,7 +82,7 @@ internal static class ProxyCommand
                 await using var controlApi = control is null ? null : await ControlApi.StartAsync(control, proxies, cancellationToken: cancellationToken);
                 if (controlApi is not null) announcement.Add($"control API (toxiproxy-compatible) on http://{controlApi.LocalEndpoint}");
                 var where = local is not null ? proxies.All.First(p => p.Name == parse.GetValue(name)).Listen.ToString() : $"{proxies.All.Count} proxies";
-                return await ServerReport.RunUntilStoppedAsync(proxies.StopAsync, "proxy", where, stream: true, announcement, json, cancellationToken);
+                return await ServerReport.RunUntilStoppedAsync(() => proxies.StopAsync(CancellationToken.None), "proxy", where, stream: true, announcement, json, cancellationToken);
             }
         });
         return command;

@@ -31,7 +31,7 @@ internal static class ServeCommand
         {
             kind, endpoint, maxBody, headerTimeout,
         };
-        var host = new HostOptions(command, "a 503 (http-echo) or a reset");
+        var host = new HostOptions(command, "Close a connection after this long with no data either way", TestServer.DefaultIdleTimeout);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var local = parse.GetValue(endpoint)!;

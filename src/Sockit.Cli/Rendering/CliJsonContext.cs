@@ -8,7 +8,8 @@ internal sealed record ConnectionLogLine(
 
 /// <summary>A server's totals in JSON, printed on exit with <c>--log-format json</c>.</summary>
 internal sealed record ServerSummaryLine(
-    string Server, string Endpoint, long Connections, long Rejected, long BytesReceived, long BytesSent, long Requests, double UptimeSeconds);
+    string Server, string Endpoint, long Connections, long Rejected, long BytesReceived, long BytesSent, long Requests, double UptimeSeconds,
+    Dictionary<string, long> Limits, long AcceptPauses);
 
 /// <summary>What <c>sockit ls --json</c> prints: the sockets, whether owners were hidden, and counts per kind and state.</summary>
 internal sealed record LsOutput(IReadOnlyList<SocketJson> Sockets, bool OwnersIncomplete, Dictionary<string, Dictionary<string, int>> Summary);

@@ -19,7 +19,7 @@ internal static class ServerReport
     /// and prints its totals.
     /// </summary>
     public static Task<int> RunUntilStoppedAsync(TestServer server, string name, string announcement, bool json, CancellationToken cancellationToken) =>
-        RunUntilStoppedAsync(server.StopAsync, name, server.LocalEndpoint.ToString(), server.LocalEndpoint.IsStream, [announcement], json, cancellationToken);
+        RunUntilStoppedAsync(() => server.StopAsync(CancellationToken.None), name, server.LocalEndpoint.ToString(), server.LocalEndpoint.IsStream, [announcement], json, cancellationToken);
 
     /// <summary>The same for anything that stops with totals: prints each line of <paramref name="announcement"/>, waits, stops, reports.</summary>
     public static async Task<int> RunUntilStoppedAsync(Func<Task<ServerSummary>> stop, string name, string where, bool stream, IReadOnlyList<string> announcement,
@@ -42,11 +42,39 @@ internal static class ServerReport
         Console.Out.Flush();
         Reporter.Info(json
             ? JsonSerializer.Serialize(new ServerSummaryLine(name, where, summary.Connections, summary.Rejected,
-                summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3)), CliJsonContext.Default.ServerSummaryLine)
+                summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3),
+                summary.Limits.ToDictionary(l => LimitName(l.Key), l => l.Value), summary.AcceptPauses), CliJsonContext.Default.ServerSummaryLine)
             : string.Create(CultureInfo.InvariantCulture,
                 $"stopped {name} on {where}: {summary.Connections} {(stream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
-                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}"));
+                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}") +
+                Limits(summary));
     }
+
+    /// <summary>What the limits did, when they did anything: ", limits: 3 closed idle, 1 over --max-per-client; accepting paused 2 times".</summary>
+    private static string Limits(ServerSummary summary)
+    {
+        var parts = summary.Limits.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Value} {LimitText(l.Key)}")).ToList();
+        if (summary.AcceptPauses > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"accepting paused at --max-connections {summary.AcceptPauses} times"));
+        return parts.Count == 0 ? "" : "; limits: " + string.Join(", ", parts);
+    }
+
+    private static string LimitText(HostLimit limit) => limit switch
+    {
+        HostLimit.Denied => "denied by --allow/--deny",
+        HostLimit.PerClient => "over --max-per-client",
+        HostLimit.Idle => "closed idle (--idle-timeout)",
+        HostLimit.HeadTimeout => "too slow to send a request head (--header-timeout)",
+        HostLimit.TooLarge => "over a size limit",
+        _ => "malformed",
+    };
+
+    private static string LimitName(HostLimit limit) => limit switch
+    {
+        HostLimit.PerClient => "perClient",
+        HostLimit.HeadTimeout => "headTimeout",
+        HostLimit.TooLarge => "tooLarge",
+        _ => limit.ToString().ToLowerInvariant(),
+    };
 
     private static string FormatRecord(ConnectionRecord record, bool json)
     {

@@ -4,13 +4,28 @@ using Sockit.Transport;
 
 namespace Sockit.Hosting;
 
-/// <summary>How a <see cref="Servers.TestServer"/> runs.</summary>
+/// <summary>How a server runs: its limits, access rules, log and drain. Every limit has a safe default and counts what it cut.</summary>
 public sealed record ServerOptions
 {
-    /// <summary>Connections served at once; more are turned away at once (HTTP: 503, others: a reset), never left hanging.</summary>
-    public int MaxConnections { get; init; } = 10_000;
+    /// <summary>
+    /// Connections served at once. Over it the server stops accepting, and new clients wait in the listen queue (the
+    /// kernel's backlog) until a connection ends, as haproxy does: none is refused or reset for being one too many.
+    /// </summary>
+    public int MaxConnections { get; init; } = 1024;
 
-    /// <summary>Which clients are accepted.</summary>
+    /// <summary>
+    /// Connections served at once from one client address; more are reset at once. 0 is no limit (the default: on
+    /// loopback every client has the same address).
+    /// </summary>
+    public int MaxConnectionsPerClient { get; init; }
+
+    /// <summary>
+    /// A connection with no data either way for this long is closed. Null uses the server's own default (five
+    /// minutes for the test servers; none for a proxy, whose clients may hold idle connections on purpose).
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; }
+
+    /// <summary>Which clients are accepted; the others are reset at once.</summary>
     public AccessPolicy Policy { get; init; } = AccessPolicy.AllowAll;
 
     /// <summary>How long open exchanges may run on after a stop is asked for, before they are cut.</summary>

@@ -53,7 +53,7 @@ internal sealed class DatagramRelay : IProxyRunner
         return new DatagramRelay(front, upstream, options, proxy);
     }
 
-    public async Task<ServerSummary> StopAsync(TimeSpan drain)
+    public async Task<ServerSummary> StopAsync(CancellationToken drainOver)
     {
         if (_summary is not null) return _summary;
         await _stop.CancelAsync().ConfigureAwait(false);

@@ -9,5 +9,6 @@ internal interface IProxyRunner
 {
     Endpoint LocalEndpoint { get; }
 
-    Task<ServerSummary> StopAsync(TimeSpan drain);
+    /// <summary>Stops accepting, lets open exchanges finish until <paramref name="drainOver"/> fires, cuts the rest.</summary>
+    Task<ServerSummary> StopAsync(CancellationToken drainOver);
 }

@@ -87,7 +87,7 @@ public sealed class Proxy : IAsyncDisposable
         await _gate.WaitAsync().ConfigureAwait(false);
         try
         {
-            await StopLockedAsync(TimeSpan.Zero).ConfigureAwait(false);
+            await StopLockedAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
         }
         finally
         {
@@ -107,7 +107,7 @@ public sealed class Proxy : IAsyncDisposable
         {
             var wasEnabled = _running is not null;
             var moved = (listen is not null && listen != Listen) || (upstream is not null && upstream != Upstream);
-            if (moved || enabled == false) await StopLockedAsync(TimeSpan.Zero).ConfigureAwait(false);
+            if (moved || enabled == false) await StopLockedAsync(TimeSpan.Zero, CancellationToken.None).ConfigureAwait(false);
             Listen = listen ?? Listen;
             Upstream = upstream ?? Upstream;
             if (enabled ?? wasEnabled) await StartLockedAsync(cancellationToken).ConfigureAwait(false);
@@ -118,13 +118,16 @@ public sealed class Proxy : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops for good, letting open exchanges drain as the server options say, and returns the totals.</summary>
-    public async Task<ServerSummary> StopAsync()
+    /// <summary>
+    /// Stops for good, letting open exchanges drain for the server options' drain time or until
+    /// <paramref name="cancellationToken"/> fires, whichever comes first, and returns the totals.
+    /// </summary>
+    public async Task<ServerSummary> StopAsync(CancellationToken cancellationToken = default)
     {
-        await _gate.WaitAsync().ConfigureAwait(false);
+        await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         try
         {
-            await StopLockedAsync(_serverOptions.Drain).ConfigureAwait(false);
+            await StopLockedAsync(_serverOptions.Drain, cancellationToken).ConfigureAwait(false);
             return _before with { Uptime = Stopwatch.GetElapsedTime(_created) };
         }
         finally
@@ -133,14 +136,14 @@ public sealed class Proxy : IAsyncDisposable
         }
     }
 
-    /// <inheritdoc cref="StopAsync"/>
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+    /// <summary>Stops as <see cref="StopAsync"/> does, with the configured drain.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     private async Task StartLockedAsync(CancellationToken cancellationToken)
     {
         if (_running is not null) return;
         IProxyRunner server = Listen.IsStream
-            ? await TestServer.StartProxyAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false)
+            ? await ConnectionHost.StartAsync(Listen, new ProxyService(Upstream, _proxyOptions), _serverOptions, null, cancellationToken).ConfigureAwait(false)
             : await DatagramRelay.StartAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false);
         Listen = server.LocalEndpoint;
         Volatile.Write(ref _running, server);
@@ -156,12 +159,14 @@ public sealed class Proxy : IAsyncDisposable
             throw new SockitException(SockitError.InvalidArgument, "a datagram proxy relays UDP (udp://host:port); unixgram:// is not supported");
     }
 
-    private async Task StopLockedAsync(TimeSpan drain)
+    private async Task StopLockedAsync(TimeSpan drain, CancellationToken cancellationToken)
     {
         var server = _running;
         if (server is null) return;
         Volatile.Write(ref _running, null);
-        var summary = await server.StopAsync(drain).ConfigureAwait(false);
+        using var drainOver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        drainOver.CancelAfter(drain);
+        var summary = await server.StopAsync(drainOver.Token).ConfigureAwait(false);
         _before = new ServerSummary(_before.Connections + summary.Connections, _before.Rejected + summary.Rejected,
             _before.BytesReceived + summary.BytesReceived, _before.BytesSent + summary.BytesSent, _before.Requests + summary.Requests, TimeSpan.Zero);
     }

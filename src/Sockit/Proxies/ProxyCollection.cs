@@ -106,16 +106,16 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
         }
     }
 
-    /// <summary>Stops every proxy (draining) and returns the totals of all of them.</summary>
-    public async Task<ServerSummary> StopAsync()
+    /// <summary>Stops every proxy (draining, as <see cref="Proxy.StopAsync"/> does) and returns the totals of all of them.</summary>
+    public async Task<ServerSummary> StopAsync(CancellationToken cancellationToken = default)
     {
-        var summaries = await Task.WhenAll(All.Select(p => p.StopAsync())).ConfigureAwait(false);
+        var summaries = await Task.WhenAll(All.Select(p => p.StopAsync(cancellationToken))).ConfigureAwait(false);
         return new ServerSummary(summaries.Sum(s => s.Connections), summaries.Sum(s => s.Rejected), summaries.Sum(s => s.BytesReceived),
             summaries.Sum(s => s.BytesSent), summaries.Sum(s => s.Requests), summaries.Length == 0 ? TimeSpan.Zero : summaries.Max(s => s.Uptime));
     }
 
-    /// <inheritdoc cref="StopAsync"/>
-    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+    /// <summary>Stops as <see cref="StopAsync"/> does, with the configured drain.</summary>
+    public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     private async Task<Proxy> StartLockedAsync(ProxyDefinition definition, CancellationToken cancellationToken)
     {

@@ -7,11 +7,11 @@ using Sockit.Transport;
 namespace Sockit.Proxies;
 
 /// <summary>A server that is also a client: each accepted connection is relayed to a new connection to the upstream.</summary>
-internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IStreamService
+internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IConnectionService
 {
     private long _connections;
 
-    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
         Connection onward;
         try
@@ -25,7 +25,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IS
         }
         catch (SockitException ex)
         {
-            state.Outcome = $"upstream failed: {ex.Message}";
+            context.Outcome = $"upstream failed: {ex.Message}";
             await CloseCleanlyAsync(connection, context.Abort).ConfigureAwait(false);
             return;
         }
@@ -33,7 +33,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IS
         {
             var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump?.For(Interlocked.Increment(ref _connections)));
             var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
-            state.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
+            context.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
         }
     }
 

@@ -7,7 +7,7 @@ namespace Sockit.Servers;
 /// RFC 864 character generator: lines of 72 printable ASCII characters, each starting one character later than the
 /// last, sent until the client goes away. Over datagrams, each datagram received gets one datagram of 0–512 characters.
 /// </summary>
-internal sealed class ChargenService : IStreamService, IDatagramService
+internal sealed class ChargenService : IConnectionService, IDatagramService
 {
     private const int LineLength = 72;
     private const int Printable = 95; // ' ' through '~'
@@ -35,7 +35,7 @@ internal sealed class ChargenService : IStreamService, IDatagramService
         return pattern;
     }
 
-    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
         // Read (and drop) what the client sends, so its writes never block; a reset ends everything.
         using var done = CancellationTokenSource.CreateLinkedTokenSource(context.Abort);

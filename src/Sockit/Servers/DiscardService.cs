@@ -4,13 +4,13 @@ using Sockit.Transport;
 namespace Sockit.Servers;
 
 /// <summary>RFC 863 discard: reads everything and answers nothing.</summary>
-internal sealed class DiscardService : IStreamService, IDatagramService
+internal sealed class DiscardService : IConnectionService, IDatagramService
 {
     // Every connection reads into this one buffer: the bytes are thrown away, so sharing it costs nothing and keeps
     // memory flat however many clients are sending.
     private static readonly byte[] Sink = new byte[64 * 1024];
 
-    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
         while (true)
         {

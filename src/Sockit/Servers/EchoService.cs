@@ -5,13 +5,13 @@ using Sockit.Transport;
 namespace Sockit.Servers;
 
 /// <summary>RFC 862 echo: every byte comes back, in order; the client's EOF ends the exchange.</summary>
-internal sealed class EchoService : IStreamService, IDatagramService
+internal sealed class EchoService : IConnectionService, IDatagramService
 {
     private const int BufferSize = 64 * 1024;
 
-    public Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context) => ServeThroughSocketsAsync(connection, context);
+    public Task ServeAsync(Connection connection, ConnectionContext context) => ServeThroughSocketsAsync(connection, context);
 
-    private static async Task ServeThroughSocketsAsync(Connection connection, ServiceContext context)
+    private static async Task ServeThroughSocketsAsync(Connection connection, ConnectionContext context)
     {
         var mayHaveMore = false;
         while (true)

@@ -13,8 +13,4 @@ public enum ServerKind
     Daytime,
     /// <summary>An HTTP/1.1 server that answers every request with what it received.</summary>
     HttpEcho,
-    /// <summary>A relay to an upstream endpoint (<see cref="TestServer.StartProxyAsync"/>).</summary>
-    Proxy,
-    /// <summary>The HTTP/JSON control API of a set of proxies (<see cref="Proxies.Control.ControlApi"/>).</summary>
-    ControlApi,
 }

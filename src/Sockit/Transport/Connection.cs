@@ -32,6 +32,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     private Endpoint? _remote;
     private long _bytesSent;
     private long _bytesReceived;
+    private long _lastActivity = Environment.TickCount64;
     private int _sendShutdown;
     private int _disposed;
 
@@ -70,6 +71,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
     /// <summary>Bytes received so far.</summary>
     public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
+    /// <summary>When data last moved either way (<see cref="Environment.TickCount64"/>), for a host's idle timeout.</summary>
+    internal long LastActivity => Volatile.Read(ref _lastActivity);
 
     /// <summary>The descriptor, for traces.</summary>
     internal int Fd => _handle.Fd;
@@ -257,7 +261,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                     if (n >= 0)
                     {
                         Result = length == 0 ? 0 : (int)n;
-                        if (length > 0) owner._bytesReceived += n; // one receive at a time; the CAS that hands it over orders it
+                        if (n > 0 && length > 0)
+                        {
+                            owner._bytesReceived += n; // one receive at a time; the CAS that hands it over orders it
+                            owner._lastActivity = Environment.TickCount64; // coarse and cheap: it is only read by an idle sweep
+                        }
                         // A short read emptied the socket: the next receive waits for an edge instead of trying first.
                         return n > 0 && n < length ? IoStatus.DoneAndDrained : IoStatus.Done;
                     }
@@ -335,6 +343,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 {
                     _sent += (int)n;
                     owner._bytesSent += n; // one send at a time
+                    owner._lastActivity = Environment.TickCount64;
                     continue;
                 }
                 var error = Libc.LastError();

@@ -11,9 +11,9 @@ namespace Sockit.Proxies.Control;
 /// </summary>
 public sealed class ControlApi : IAsyncDisposable
 {
-    private readonly TestServer _server;
+    private readonly ConnectionHost _server;
 
-    private ControlApi(TestServer server) => _server = server;
+    private ControlApi(ConnectionHost server) => _server = server;
 
     /// <summary>Where the API listens, with the real port when port 0 was asked for.</summary>
     public Endpoint LocalEndpoint => _server.LocalEndpoint;
@@ -33,9 +33,14 @@ public sealed class ControlApi : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(proxies);
         if (!endpoint.IsStream) throw new SockitException(SockitError.InvalidArgument, $"the control API speaks HTTP over a stream endpoint (TCP or unix://), not {endpoint}");
         var service = new ControlService(new ControlRouter(proxies, Version));
-        return new ControlApi(await TestServer.StartServiceAsync(ServerKind.ControlApi, endpoint, service, options ?? new ServerOptions(), cancellationToken).ConfigureAwait(false));
+        // No idle timeout of the host's: the API's own (a minute between requests) closes idle clients.
+        return new ControlApi(await ConnectionHost.StartAsync(endpoint, service, options ?? new ServerOptions(), null, cancellationToken).ConfigureAwait(false));
     }
 
     /// <summary>Stops the API (the proxies keep running).</summary>
-    public async ValueTask DisposeAsync() => await _server.StopAsync(TimeSpan.FromSeconds(1)).ConfigureAwait(false);
+    public async ValueTask DisposeAsync()
+    {
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await _server.StopAsync(drain.Token).ConfigureAwait(false);
+    }
 }

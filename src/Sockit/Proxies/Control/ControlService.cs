@@ -12,14 +12,14 @@ namespace Sockit.Proxies.Control;
 /// The control API's HTTP/1.1 side on one connection: keep-alive, Content-Length bodies up to a limit, an idle
 /// timeout, and toxiproxy's guard against browsers (a web page must not be able to reconfigure a test network).
 /// </summary>
-internal sealed class ControlService(ControlRouter router) : IStreamService
+internal sealed class ControlService(ControlRouter router) : IConnectionService
 {
     private const int MaxHeadBytes = 32 * 1024;
     private const int MaxBodyBytes = 1024 * 1024;
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(60);
     private static readonly HttpEchoOptions HeadLimits = new();
 
-    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
         var buffer = new byte[4096];
         var filled = 0;
@@ -70,7 +70,7 @@ internal sealed class ControlService(ControlRouter router) : IStreamService
             var target = Encoding.ASCII.GetString(buffer, head.Target.Start, head.Target.Length);
             var query = target.IndexOf('?');
             var response = await router.HandleAsync(method, query < 0 ? target : target[..query], buffer.AsMemory(headEnd, length), context.Abort).ConfigureAwait(false);
-            state.Requests++;
+            context.Requests++;
             await RespondAsync(connection, response, close: !head.KeepAlive, context).ConfigureAwait(false);
             if (!head.KeepAlive) return;
             buffer.AsSpan(total, filled - total).CopyTo(buffer);
@@ -92,7 +92,7 @@ internal sealed class ControlService(ControlRouter router) : IStreamService
     }
 
     /// <summary>Reads more into <paramref name="buffer"/>; 0 at EOF, after the idle timeout, or when the server stops.</summary>
-    private static async Task<int> FillAsync(Connection connection, byte[] buffer, int filled, ServiceContext context)
+    private static async Task<int> FillAsync(Connection connection, byte[] buffer, int filled, ConnectionContext context)
     {
         using var idle = CancellationTokenSource.CreateLinkedTokenSource(context.Stopping);
         idle.CancelAfter(IdleTimeout);
@@ -106,7 +106,7 @@ internal sealed class ControlService(ControlRouter router) : IStreamService
         }
     }
 
-    private static async Task RespondAsync(Connection connection, ControlResponse response, bool close, ServiceContext context)
+    private static async Task RespondAsync(Connection connection, ControlResponse response, bool close, ConnectionContext context)
     {
         var head = new StringBuilder(160)
             .Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {response.Status} {ReasonPhrases.Of(response.Status)}\r\n");

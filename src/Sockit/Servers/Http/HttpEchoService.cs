@@ -4,11 +4,11 @@ using Sockit.Transport;
 namespace Sockit.Servers.Http;
 
 /// <summary>The http-echo server: each connection gets a <see cref="HttpEchoSession"/>.</summary>
-internal sealed class HttpEchoService : IStreamService
+internal sealed class HttpEchoService : IConnectionService
 {
-    public async Task ServeAsync(Connection connection, ConnectionState state, ServiceContext context)
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
-        using var session = new HttpEchoSession(connection, state, context);
+        using var session = new HttpEchoSession(connection, context);
         await session.RunAsync().ConfigureAwait(false);
     }
 }

@@ -20,8 +20,7 @@ internal sealed class HttpEchoSession : IDisposable
     private static readonly byte[] Continue = "HTTP/1.1 100 Continue\r\n\r\n"u8.ToArray();
 
     private readonly Connection _connection;
-    private readonly ConnectionState _state;
-    private readonly ServiceContext _context;
+    private readonly ConnectionContext _context;
     private readonly HttpEchoOptions _options;
     private readonly RequestHead _head = new();
     private readonly EchoQuery _query = new();
@@ -40,10 +39,9 @@ internal sealed class HttpEchoSession : IDisposable
     private bool _inRequest;
     private volatile bool _idle;
 
-    public HttpEchoSession(Connection connection, ConnectionState state, ServiceContext context)
+    public HttpEchoSession(Connection connection, ConnectionContext context)
     {
         _connection = connection;
-        _state = state;
         _context = context;
         _options = context.Options.Http;
         _source = Encoding.ASCII.GetBytes(connection.RemoteEndpoint.ToString());
@@ -74,7 +72,7 @@ internal sealed class HttpEchoSession : IDisposable
                 WriteEcho(target, close);
                 _inRequest = false;
                 await SendResponseAsync().ConfigureAwait(false);
-                _state.Requests++;
+                _context.Requests++;
                 if (close) return;
             }
             catch (HttpError error)
@@ -108,7 +106,7 @@ internal sealed class HttpEchoSession : IDisposable
         catch (OperationCanceledException) when (!_context.Abort.IsCancellationRequested)
         {
             if (HasUnreadBytes()) return true;
-            _state.Outcome = _context.Stopping.IsCancellationRequested ? "closed idle keep-alive at shutdown" : "closed idle keep-alive";
+            _context.Outcome = _context.Stopping.IsCancellationRequested ? "closed idle keep-alive at shutdown" : "closed idle keep-alive";
             return false;
         }
         finally
@@ -397,7 +395,13 @@ internal sealed class HttpEchoSession : IDisposable
 
     private async Task RefuseAsync(int status, string reason)
     {
-        _state.Outcome = $"{status} {ReasonPhrases.Of(status)}: {reason}";
+        _context.Outcome = $"{status} {ReasonPhrases.Of(status)}: {reason}";
+        _context.LimitHit = status switch
+        {
+            408 => HostLimit.HeadTimeout,
+            413 or 414 or 431 => HostLimit.TooLarge,
+            _ => HostLimit.Malformed,
+        };
         _content ??= new ArrayBufferWriter<byte>(256);
         _content.ResetWrittenCount();
         WriteLatin1(_content, $"{status} {ReasonPhrases.Of(status)}: {reason}\n");
