@@ -1,5 +1,4 @@
 using System.Text;
-using Sockit.Servers.Http;
 
 namespace Sockit.Http;
 
@@ -36,7 +35,7 @@ internal sealed class RequestHead
 
     /// <summary>Parses <paramref name="head"/> (everything up to and including the blank line), at <paramref name="offset"/> in the buffer.</summary>
     /// <exception cref="HttpError">The request is malformed or over a limit.</exception>
-    public void Parse(ReadOnlySpan<byte> head, int offset, HttpEchoOptions options)
+    public void Parse(ReadOnlySpan<byte> head, int offset, HttpLimits options)
     {
         Headers.Clear();
         ContentLength = -1;

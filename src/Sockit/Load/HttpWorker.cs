@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using Sockit.Http;
 using Sockit.Transport;
 
 namespace Sockit.Load;
@@ -43,38 +44,27 @@ internal sealed class HttpWorker : LoadWorker
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     private async ValueTask<(int Status, bool KeepAlive)> ReadResponseAsync(Connection connection)
     {
-        int headEnd;
-        while ((headEnd = _buffer.AsSpan(_start, _end - _start).IndexOf("\r\n\r\n"u8)) < 0)
-            await FillAsync(connection).ConfigureAwait(false);
-        var head = _buffer.AsSpan(_start, headEnd);
-        _start += headEnd + 4;
-        if (head.Length < 12 || !head.StartsWith("HTTP/1."u8) || !int.TryParse(head.Slice(9, 3), out var status) || status is < 100 or > 599)
-            throw new UnexpectedReplyException();
-        long length = -1;
-        bool chunked = false, close = head[7] == (byte)'0';
-        foreach (var range in head.Split("\r\n"u8))
+        int headEnd, scanned = 0;
+        while ((headEnd = HttpHead.FindEnd(_buffer.AsSpan(_start, _end - _start), ref scanned)) < 0)
         {
-            var line = head[range];
-            var colon = line.IndexOf((byte)':');
-            if (colon <= 0) continue;
-            var name = line[..colon];
-            var value = line[(colon + 1)..].Trim(" \t"u8);
-            if (Ascii.EqualsIgnoreCase(name, "content-length"u8) && long.TryParse(value, out var parsed)) length = parsed;
-            else if (Ascii.EqualsIgnoreCase(name, "transfer-encoding"u8)) chunked = value.IndexOf("chunked"u8) >= 0;
-            else if (Ascii.EqualsIgnoreCase(name, "connection"u8)) close = Ascii.EqualsIgnoreCase(value, "close"u8) || (close && !Ascii.EqualsIgnoreCase(value, "keep-alive"u8));
+            var before = _start;
+            await FillAsync(connection).ConfigureAwait(false);
+            scanned -= before - _start; // the unread bytes moved to the front
         }
-        if (_head || status is < 200 or 204 or 304) return (status, !close);
-        if (chunked) await SkipChunkedAsync(connection).ConfigureAwait(false);
-        else if (length >= 0) await SkipAsync(connection, length).ConfigureAwait(false);
+        if (!ResponseHead.TryParse(_buffer.AsSpan(_start, headEnd), out var head)) throw new UnexpectedReplyException();
+        _start += headEnd;
+        if (!head.HasBody(_head)) return (head.Status, head.KeepAlive);
+        if (head.Chunked) await SkipChunkedAsync(connection).ConfigureAwait(false);
+        else if (head.ContentLength >= 0) await SkipAsync(connection, head.ContentLength).ConfigureAwait(false);
         else
         {
             while (true) // no length: the body ends when the server closes
             {
                 _start = _end = 0;
-                if (!await TryFillAsync(connection).ConfigureAwait(false)) return (status, false);
+                if (!await TryFillAsync(connection).ConfigureAwait(false)) return (head.Status, false);
             }
         }
-        return (status, !close);
+        return (head.Status, head.KeepAlive);
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]

@@ -1,3 +1,5 @@
+using Sockit.Http;
+
 namespace Sockit.Servers.Http;
 
 /// <summary>Limits of the HTTP echo server: each breach gets its status code and a one-line reason.</summary>
@@ -23,4 +25,17 @@ public sealed record HttpEchoOptions
 
     /// <summary>The longest <c>?delay=</c> a client may ask for.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The limits as the shared HTTP reader takes them, naming the command's options in its refusals.</summary>
+    internal HttpLimits Limits => field ??= new HttpLimits
+    {
+        MaxRequestLine = MaxRequestLine,
+        MaxHeaderBytes = MaxHeaderBytes,
+        MaxHeaderCount = MaxHeaderCount,
+        MaxBody = MaxBody,
+        HeaderTimeout = HeaderTimeout,
+        KeepAliveTimeout = KeepAliveTimeout,
+        MaxBodyOption = "--max-body",
+        HeaderTimeoutOption = "--header-timeout",
+    };
 }
