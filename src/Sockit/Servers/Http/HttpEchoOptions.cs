@@ -2,18 +2,12 @@ using Sockit.Http;
 
 namespace Sockit.Servers.Http;
 
-/// <summary>Limits of the HTTP echo server: each breach gets its status code and a one-line reason.</summary>
+/// <summary>
+/// Limits of the HTTP echo server: each breach gets its status code and a one-line reason. The request line (8 KiB,
+/// 414 beyond) and the header block (32 KiB or 100 fields, 431 beyond) have fixed limits.
+/// </summary>
 public sealed record HttpEchoOptions
 {
-    /// <summary>Longest request line (414 beyond).</summary>
-    public int MaxRequestLine { get; init; } = 8 * 1024;
-
-    /// <summary>Largest header block, request line excluded (431 beyond).</summary>
-    public int MaxHeaderBytes { get; init; } = 32 * 1024;
-
-    /// <summary>Most header fields (431 beyond).</summary>
-    public int MaxHeaderCount { get; init; } = 100;
-
     /// <summary>Largest request body (413 beyond).</summary>
     public long MaxBody { get; init; } = 1024 * 1024;
 
@@ -29,9 +23,6 @@ public sealed record HttpEchoOptions
     /// <summary>The limits as the shared HTTP reader takes them, naming the command's options in its refusals.</summary>
     internal HttpLimits Limits => field ??= new HttpLimits
     {
-        MaxRequestLine = MaxRequestLine,
-        MaxHeaderBytes = MaxHeaderBytes,
-        MaxHeaderCount = MaxHeaderCount,
         MaxBody = MaxBody,
         HeaderTimeout = HeaderTimeout,
         KeepAliveTimeout = KeepAliveTimeout,
