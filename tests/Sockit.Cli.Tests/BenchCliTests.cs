@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Sockit.Testing;
 
@@ -111,5 +112,49 @@ public sealed class BenchCliTests
         var (exit, _, stderr) = await SockitCli.RunAsync("", ["bench", .. arguments]);
         Assert.Equal(2, exit);
         Assert.Contains(message, Assert.Single(stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Attack_modes_report_how_serve_and_nginx_meet_slowloris_and_garbage()
+    {
+        var (server, address) = await ServeAsync("http-echo");
+        await using var _ = server;
+        var (nginx, port, dir) = await PeerServers.StartNginxAsync("client_header_timeout 1s; location / { return 200 \"ok\\n\"; }");
+        await using var __ = nginx;
+        try
+        {
+            foreach (var url in (string[])[$"http://{address}/", $"http://127.0.0.1:{port}/"])
+            {
+                // nginx closes a head that is too slow without a word; http-echo answers 408 (here after its 10 s default,
+                // so inside this short run its slow clients are still open): both are reported as what they are.
+                var slow = await BenchJsonAsync(url, "-m", "slowloris", "-c", "2", "-d", "2s", "--interval", "100ms");
+                var outcomes = slow.GetProperty("outcomes");
+                Assert.True(outcomes.EnumerateObject().Sum(o => o.Value.GetInt64()) >= 2, outcomes.ToString());
+                if (url.Contains(port.ToString(CultureInfo.InvariantCulture), StringComparison.Ordinal))
+                    Assert.True(outcomes.TryGetProperty("closed", out var closed) && closed.GetInt64() >= 2, outcomes.ToString());
+                else
+                    Assert.Equal(2, outcomes.GetProperty("still open").GetInt64());
+                var garbage = await BenchJsonAsync(url, "-m", "garbage", "-c", "2", "-n", "20");
+                Assert.Equal(20, garbage.GetProperty("outcomes").GetProperty("answered").GetInt64()); // a 400 (or 413, 431, 505) each
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Theory]
+    [InlineData("reset")]
+    [InlineData("idle")]
+    public async Task Attack_modes_run_against_echo_and_the_server_still_serves(string mode)
+    {
+        var (server, address) = await ServeAsync("echo");
+        await using var _ = server;
+        var result = await BenchJsonAsync(address, "-m", mode, "-c", "4", "-d", "1s");
+        Assert.True(result.GetProperty("requests").GetInt64() >= 4);
+        Assert.NotEmpty(result.GetProperty("outcomes").EnumerateObject());
+        var after = await BenchJsonAsync(address, "-n", "10");
+        Assert.Equal(10, after.GetProperty("requests").GetInt64());
     }
 }

@@ -14,7 +14,7 @@ public sealed class LoadTests
 
     private static Task<LoadResult> RunAsync(LoadOptions options) => LoadGenerator.RunAsync(options, cancellationToken: Token);
 
-    /// <summary>Closed-loop TCP pingpong runs on the epoll loop; opening connections gradually takes the general path.</summary>
+    /// <summary>Over TCP, IPv6 and UDP, all at once or opened gradually.</summary>
     [Theory]
     [InlineData("127.0.0.1:0", null)]
     [InlineData("127.0.0.1:0", 1000.0)]
@@ -221,5 +221,78 @@ public sealed class LoadTests
         var error = await Assert.ThrowsAsync<SockitException>(() => RunAsync(new LoadOptions { Target = Endpoint.Parse(target), Mode = mode, Rate = rate }));
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.True(error.IsUsageError);
+    }
+
+    /// <summary>One round trip on a fresh connection: the server still serves a well-behaved client.</summary>
+    private static async Task AssertServesAsync(Endpoint endpoint)
+    {
+        await using var client = await Dialer.ConnectAsync(endpoint, cancellationToken: Token);
+        await client.SendAsync("ok"u8.ToArray(), Token);
+        Assert.Equal(2, await client.ReceiveAsync(new byte[2], Token));
+    }
+
+    [Fact]
+    public async Task Idle_attack_holds_connections_and_reports_the_server_closing_them()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"),
+            new ServerOptions { IdleTimeout = TimeSpan.FromMilliseconds(300) }, Token);
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Mode = LoadMode.Idle, Connections = 3, Duration = TimeSpan.FromMilliseconds(1500) });
+        Assert.True(result.Outcomes.GetValueOrDefault("closed") >= 3, string.Join(", ", result.Outcomes));
+        Assert.Empty(result.Errors);
+        await AssertServesAsync(echo.LocalEndpoint);
+    }
+
+    [Fact]
+    public async Task Slowloris_is_answered_408_by_http_echo_when_the_head_is_too_slow()
+    {
+        await using var http = await TestServer.StartAsync(ServerKind.HttpEcho, Endpoint.Parse("127.0.0.1:0"),
+            new ServerOptions { Http = new() { HeaderTimeout = TimeSpan.FromMilliseconds(300) } }, Token);
+        var result = await RunAsync(new LoadOptions
+        {
+            Target = http.LocalEndpoint, Mode = LoadMode.Slowloris, Connections = 2, Duration = TimeSpan.FromMilliseconds(1200), Interval = TimeSpan.FromMilliseconds(50),
+        });
+        Assert.True(result.Outcomes.GetValueOrDefault("answered") >= 2, string.Join(", ", result.Outcomes)); // the 408
+        Assert.InRange(result.BytesSent, 10, 200); // a byte per 50 ms, no more
+        var summary = await http.StopAsync(Token);
+        Assert.True(summary.Limits.GetValueOrDefault(HostLimit.HeadTimeout) >= 2);
+    }
+
+    [Fact]
+    public async Task Slow_read_reads_a_few_bytes_at_a_time_and_reports_a_server_that_holds_on()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var result = await RunAsync(new LoadOptions
+        {
+            Target = echo.LocalEndpoint, Mode = LoadMode.SlowRead, Duration = TimeSpan.FromMilliseconds(800), Interval = TimeSpan.FromMilliseconds(100), Message = new byte[1 << 20],
+        });
+        Assert.Equal(1, result.Outcomes.GetValueOrDefault("still open")); // the echo waits for its slow reader, as it may
+        Assert.InRange(result.BytesReceived, 16, 16 * 12);
+        await AssertServesAsync(echo.LocalEndpoint);
+    }
+
+    [Fact]
+    public async Task Reset_storm_makes_many_connections_and_the_server_goes_on_serving()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Mode = LoadMode.Reset, Connections = 4, Duration = TimeSpan.FromMilliseconds(800) });
+        Assert.True(result.Requests > 200, $"{result.Requests} connections");
+        Assert.Equal(result.Requests, result.Outcomes.GetValueOrDefault("reset sent"), tolerance: 8); // a few may be cut at the end
+        await AssertServesAsync(echo.LocalEndpoint);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Garbage_gets_a_clear_answer_from_http_echo_and_an_echo_from_echo(bool http)
+    {
+        await using var server = await TestServer.StartAsync(http ? ServerKind.HttpEcho : ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var result = await RunAsync(new LoadOptions
+        {
+            Target = server.LocalEndpoint, Mode = LoadMode.Garbage, GarbageHttp = http, Count = 40, Message = new byte[512], Timeout = TimeSpan.FromSeconds(2),
+        });
+        Assert.Equal(40, result.Outcomes.GetValueOrDefault("answered")); // http-echo: a 400 (or 413, 431, 505) for each; echo: the bytes
+        Assert.Empty(result.Errors);
+        var summary = await server.StopAsync(Token);
+        if (http) Assert.Equal(40, summary.Limits.GetValueOrDefault(HostLimit.Malformed) + summary.Limits.GetValueOrDefault(HostLimit.TooLarge));
     }
 }

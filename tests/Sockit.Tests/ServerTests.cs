@@ -162,7 +162,9 @@ public sealed class ServerTests
         await using var third = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
         var ex = await Assert.ThrowsAsync<SockitException>(async () => await third.ReceiveAsync(new byte[1], Token));
         Assert.Equal(SockitError.ConnectionReset, ex.Error);
-        second.Dispose(); // a slot frees: the address may connect again
+        second.Dispose(); // a slot frees (once the server has seen the close): the address may connect again
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (server.OpenConnections > 1 && DateTime.UtcNow < deadline) await Task.Delay(5, Token);
         await using var fourth = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
         await fourth.SendAsync("y"u8.ToArray(), Token);
         Assert.Equal(1, await fourth.ReceiveAsync(new byte[1], Token));

@@ -20,8 +20,15 @@ internal static class BenchCommand
         {
             Description = $"The server to load: {Endpoint.AcceptedForms}; or http://host:port/path (http mode)",
         };
-        var mode = new Option<string?>("--mode", "-m") { Description = "pingpong (default), stream, connect or http (default for http:// URLs)" };
-        mode.AcceptOnlyFromAmong("pingpong", "stream", "connect", "http");
+        var mode = new Option<string?>("--mode", "-m")
+        {
+            HelpName = "mode",
+            Description = "pingpong (default), stream, connect or http (default for http:// URLs); or an attack that shows how the server defends itself: " +
+                          "idle (hold connections), slowloris (a request head a byte at a time), slow-read (read the answer through a tiny window), " +
+                          "reset (connect, then RST), garbage (random bytes, or malformed HTTP for http:// URLs)",
+        };
+        mode.AcceptOnlyFromAmong("pingpong", "stream", "connect", "http", "idle", "slowloris", "slow-read", "reset", "garbage");
+        var interval = CommonOptions.Duration("--interval", null, "slowloris: the pause between two bytes of the head; slow-read: between two 16-byte reads", TimeSpan.FromSeconds(1));
         var connections = CommonOptions.PositiveInt("--connections", "Connections at once", 1);
         connections.Aliases.Add("-c");
         var duration = CommonOptions.Duration("--duration", "-d", "How long to measure (default 10s unless --count is given)");
@@ -45,7 +52,8 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Load a server and report requests/s, bytes/s, errors and latency percentiles (like wrk or tcpkali)")
         {
-            target, mode, connections, duration, count, rate, connectRate, warmup, message, messageFile, size, replyLength, replyDelimiter, timeout, method, json, hdrOut,
+            target, mode, connections, duration, count, rate, connectRate, warmup, message, messageFile, size, replyLength, replyDelimiter, timeout, method, interval,
+            json, hdrOut,
             CreateMerge(),
         };
         command.SetAction(async (parse, cancellationToken) =>
@@ -57,9 +65,15 @@ internal static class BenchCommand
                 "connect" => LoadMode.Connect,
                 "http" => LoadMode.Http,
                 "pingpong" => LoadMode.PingPong,
+                "idle" => LoadMode.Idle,
+                "slowloris" => LoadMode.Slowloris,
+                "slow-read" => LoadMode.SlowRead,
+                "reset" => LoadMode.Reset,
+                "garbage" => LoadMode.Garbage,
                 _ => isUrl ? LoadMode.Http : LoadMode.PingPong,
             };
-            if (isUrl && loadMode != LoadMode.Http) throw new UsageException("an http:// URL is loaded in http mode; give host:port for the other modes");
+            if (isUrl && loadMode is LoadMode.PingPong or LoadMode.Stream or LoadMode.Connect)
+                throw new UsageException($"an http:// URL is loaded in http mode (or attacked); give host:port for {parse.GetValue(mode)} mode");
             var options = new LoadOptions
             {
                 Target = endpoint,
@@ -70,18 +84,20 @@ internal static class BenchCommand
                 Rate = parse.GetValue(rate),
                 ConnectRate = parse.GetValue(connectRate),
                 Warmup = parse.GetValue(warmup) ?? TimeSpan.Zero,
-                Message = Message(parse.GetValue(message), parse.GetValue(messageFile), parse.GetValue(size), loadMode),
+                Message = Message(parse.GetValue(message), parse.GetValue(messageFile), parse.GetValue(size), loadMode, isUrl ? path : null),
                 ReplyLength = parse.GetValue(replyLength),
                 ReplyDelimiter = Delimiter(parse.GetValue(replyDelimiter)),
                 Timeout = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(5),
                 HttpMethod = parse.GetValue(method)!.ToUpperInvariant(),
                 HttpPath = path,
+                Interval = parse.GetValue(interval) ?? TimeSpan.FromSeconds(1),
+                GarbageHttp = isUrl,
             };
             var started = DateTimeOffset.UtcNow;
             var result = await BenchReport.RunWithProgressAsync(options, cancellationToken);
             if (parse.GetValue(hdrOut) is { } file) LatencyLog.Write(file, result.Latency, started + options.Warmup, DateTimeOffset.UtcNow, $"{endpoint}");
             BenchReport.Print(result, parse.GetValue(json));
-            if (result.Requests == 0 && result.ErrorCount > 0 && loadMode != LoadMode.Stream)
+            if (result.Requests == 0 && result.ErrorCount > 0 && loadMode != LoadMode.Stream && result.Outcomes.Count == 0)
             {
                 Reporter.Error($"no request succeeded ({BenchReport.ErrorSummary(result.Errors)}); is the server at {endpoint} up and speaking this protocol?");
                 return CliRunner.Failure;
@@ -119,7 +135,7 @@ internal static class BenchCommand
         return (Endpoint.Parse($"{host}:{uri.Port.ToString(CultureInfo.InvariantCulture)}"), uri.PathAndQuery, true);
     }
 
-    private static ReadOnlyMemory<byte> Message(string? text, string? file, string? size, LoadMode mode)
+    private static ReadOnlyMemory<byte> Message(string? text, string? file, string? size, LoadMode mode, string? httpPath)
     {
         if ((text is null ? 0 : 1) + (file is null ? 0 : 1) + (size is null ? 0 : 1) > 1) throw new UsageException("give one of --msg, --msg-file and --size");
         if (text is not null) return Unescape(text);
@@ -144,6 +160,10 @@ internal static class BenchCommand
         {
             LoadMode.Stream => RandomNumberGenerator.GetBytes(64 * 1024),
             LoadMode.Http => ReadOnlyMemory<byte>.Empty,
+            // Slow-read asks for a large answer: 256 pipelined requests of a web server, a megabyte back from an echo.
+            LoadMode.SlowRead when httpPath is not null => Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat($"GET {httpPath} HTTP/1.1\r\nHost: sockit\r\n\r\n", 256))),
+            LoadMode.SlowRead => RandomNumberGenerator.GetBytes(1 << 20),
+            LoadMode.Garbage => RandomNumberGenerator.GetBytes(1024),
             _ => RandomNumberGenerator.GetBytes(32),
         };
     }

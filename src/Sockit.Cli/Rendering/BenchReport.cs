@@ -38,13 +38,15 @@ internal static class BenchReport
             return;
         }
         var seconds = result.Elapsed.TotalSeconds;
-        var what = result.Mode == LoadMode.Connect ? "connections" : "requests";
+        var what = result.Mode is LoadMode.PingPong or LoadMode.Http or LoadMode.Stream ? "requests" : "connections";
         var lines = new List<string>();
         if (result.Mode != LoadMode.Stream)
             lines.Add(Invariant($"{what,-11} {result.Requests:N0} in {seconds:F2}s = {result.RequestsPerSecond:N1}/s"));
         if (result.BytesSent + result.BytesReceived > 0)
             lines.Add(Invariant($"{"transfer",-11} sent {Sizes.Format((long)result.SentPerSecond)}/s, received {Sizes.Format((long)result.ReceivedPerSecond)}/s ({Sizes.Format(result.BytesSent)} and {Sizes.Format(result.BytesReceived)} in all)"));
-        if (result.Latency.TotalCount > 0) lines.Add($"{"latency",-11} {LatencyLine(result.Latency)}");
+        if (result.Latency.TotalCount > 0) lines.Add($"{(what == "connections" ? "connect" : "latency"),-11} {LatencyLine(result.Latency)}");
+        if (result.Outcomes.Count > 0)
+            lines.Add($"{"server",-11} {string.Join(", ", result.Outcomes.OrderByDescending(o => o.Value).Select(o => Invariant($"{o.Key} {o.Value:N0}")))}");
         lines.Add($"{"errors",-11} {(result.ErrorCount == 0 ? "none" : ErrorSummary(result.Errors))}");
         if (result.Statuses.Count > 0)
             lines.Add($"{"statuses",-11} {string.Join(", ", result.Statuses.Select(s => Invariant($"{s.Key}: {s.Value:N0}")))}");
@@ -73,8 +75,10 @@ internal static class BenchReport
         var length = options.Duration is { } d ? $"for {Durations.Format(d)}" : options.Count is { } n ? Invariant($"for {n:N0} requests") : "for 10s";
         var loop = options.Rate is { } rate ? Invariant($"open loop at {rate:N0} requests/s") : "closed loop";
         var warmup = options.Warmup > TimeSpan.Zero ? $" after a {Durations.Format(options.Warmup)} warm-up" : "";
-        return Invariant($"bench {options.Mode.ToString().ToLowerInvariant()} {options.Target} over {options.Connections} connection{(options.Connections == 1 ? "" : "s")} {length}, {loop}{warmup}");
+        return Invariant($"bench {ModeName(options.Mode)} {options.Target} over {options.Connections} connection{(options.Connections == 1 ? "" : "s")} {length}, {loop}{warmup}");
     }
+
+    public static string ModeName(LoadMode mode) => mode == LoadMode.SlowRead ? "slow-read" : mode.ToString().ToLowerInvariant();
 
     private static string ProgressLine(LoadProgress p) => p.Elapsed < TimeSpan.Zero
         ? Invariant($"warming up, {-p.Elapsed.TotalSeconds:F0}s left")
@@ -94,10 +98,10 @@ internal static class BenchReport
     };
 
     private static BenchJson ToJson(LoadResult result) => new(
-        result.Mode.ToString().ToLowerInvariant(), result.Target.ToString(), result.Connections, result.Rate, Math.Round(result.Elapsed.TotalSeconds, 3),
+        ModeName(result.Mode), result.Target.ToString(), result.Connections, result.Rate, Math.Round(result.Elapsed.TotalSeconds, 3),
         result.Requests, Math.Round(result.RequestsPerSecond, 1), result.BytesSent, result.BytesReceived, Math.Round(result.SentPerSecond), Math.Round(result.ReceivedPerSecond),
         LatencyJson(result.Latency), new Dictionary<string, long>(result.Errors),
-        result.Statuses.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value));
+        result.Statuses.ToDictionary(s => s.Key.ToString(CultureInfo.InvariantCulture), s => s.Value), new Dictionary<string, long>(result.Outcomes));
 
     private static LatencyJson? LatencyJson(HistogramBase latency) => latency.TotalCount == 0 ? null : new(
         latency.GetValueAtPercentile(50), latency.GetValueAtPercentile(90), latency.GetValueAtPercentile(99), latency.GetValueAtPercentile(99.9),

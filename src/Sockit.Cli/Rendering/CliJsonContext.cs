@@ -29,7 +29,7 @@ internal sealed record LatencyJson(long P50, long P90, long P99, long P999, long
 internal sealed record BenchJson(
     string Mode, string Target, int Connections, double? Rate, double DurationSeconds, long Requests, double RequestsPerSecond,
     long BytesSent, long BytesReceived, double SentPerSecond, double ReceivedPerSecond, LatencyJson? LatencyMicros,
-    Dictionary<string, long> Errors, Dictionary<string, long> Statuses);
+    Dictionary<string, long> Errors, Dictionary<string, long> Statuses, Dictionary<string, long> Outcomes);
 
 /// <summary>What <c>sockit bench merge --json</c> prints.</summary>
 internal sealed record BenchMergeJson(int Files, long Requests, double SpanSeconds, double? RequestsPerSecond, LatencyJson? LatencyMicros);

@@ -49,10 +49,12 @@ public static class LoadGenerator
         var latency = new LongHistogram(1, LoadWorker.HighestLatencyMicros, 3);
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
         var statuses = new SortedDictionary<int, long>();
+        var outcomes = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var worker in workers)
         {
             latency.Add(worker.Latency);
             foreach (var (kind, count) in worker.Errors) errors[kind] = errors.GetValueOrDefault(kind) + count;
+            foreach (var (outcome, count) in worker.Outcomes) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + count;
             for (var status = 0; status < worker.Statuses.Length; status++)
                 if (worker.Statuses[status] > 0) statuses[status] = statuses.GetValueOrDefault(status) + worker.Statuses[status];
         }
@@ -67,6 +69,7 @@ public static class LoadGenerator
             BytesReceived = workers.Sum(w => w.BytesReceived),
             Errors = errors,
             Statuses = statuses,
+            Outcomes = outcomes,
             Latency = latency,
             Rate = options.Rate,
         };
@@ -97,8 +100,9 @@ public static class LoadGenerator
         LoadMode.PingPong when !run.Options.Target.IsStream => new DatagramPingPongWorker(run, index),
         LoadMode.PingPong => new PingPongWorker(run, index),
         LoadMode.Stream => new StreamWorker(run, index),
-        LoadMode.Connect => new ConnectWorker(run, index),
-        _ => new HttpWorker(run, index),
+        LoadMode.Connect or LoadMode.Reset => new ConnectWorker(run, index),
+        LoadMode.Http => new HttpWorker(run, index),
+        _ => new AttackWorker(run, index),
     };
 
     /// <summary>Checks that the options make sense together, before any traffic (RunAsync checks them too).</summary>

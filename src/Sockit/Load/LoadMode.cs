@@ -14,4 +14,19 @@ public enum LoadMode
 
     /// <summary>HTTP/1.1 requests over keep-alive connections: requests per second, latency and status counts.</summary>
     Http,
+
+    /// <summary>Attack: hold connections open without sending a byte (tcpkali's connection holding).</summary>
+    Idle,
+
+    /// <summary>Attack: trickle an HTTP request head a byte at a time, never finishing it (slowloris).</summary>
+    Slowloris,
+
+    /// <summary>Attack: ask for a large answer and read it a few bytes at a time through a tiny receive window.</summary>
+    SlowRead,
+
+    /// <summary>Attack: connect and reset at once, over and over (an RST storm).</summary>
+    Reset,
+
+    /// <summary>Attack: send random bytes, or malformed and smuggling HTTP, and see how the server answers.</summary>
+    Garbage,
 }

@@ -33,7 +33,7 @@ public sealed record LoadOptions
     /// <summary>Run this long first without recording, so caches, JIT and TCP windows settle.</summary>
     public TimeSpan Warmup { get; init; } = TimeSpan.Zero;
 
-    /// <summary>The message each request sends (the body, in HTTP mode).</summary>
+    /// <summary>The message each request sends (the body, in HTTP mode; slow-read: what asks for the large answer).</summary>
     public ReadOnlyMemory<byte> Message { get; init; } = new byte[32];
 
     /// <summary>Pingpong: the reply is this many bytes; null expects the message back (an echo server).</summary>
@@ -50,6 +50,12 @@ public sealed record LoadOptions
 
     /// <summary>HTTP mode: the request target.</summary>
     public string HttpPath { get; init; } = "/";
+
+    /// <summary>Slowloris: the pause between two bytes of the request head. Slow-read: between two small reads.</summary>
+    public TimeSpan Interval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Garbage: malformed and smuggling HTTP requests instead of random bytes.</summary>
+    public bool GarbageHttp { get; init; }
 
     /// <summary>The longest a run may take however it is configured (a safety stop).</summary>
     public TimeSpan MaxDuration { get; init; } = TimeSpan.FromHours(1);

@@ -30,6 +30,12 @@ public sealed record LoadResult
     /// <summary>Errors by kind: refused, reset, timeout, short reply, closed, unexpected reply, other.</summary>
     public required IReadOnlyDictionary<string, long> Errors { get; init; }
 
+    /// <summary>
+    /// The attack modes: how the server met each attacking connection — answered (sent something back), closed,
+    /// reset, timed out (no reaction within the timeout), still open (when the run ended).
+    /// </summary>
+    public IReadOnlyDictionary<string, long> Outcomes { get; init; } = new Dictionary<string, long>();
+
     /// <summary>HTTP mode: responses by status code.</summary>
     public required IReadOnlyDictionary<int, long> Statuses { get; init; }
 

@@ -49,6 +49,9 @@ internal abstract class LoadWorker
 
     public long[] Statuses { get; } = new long[600];
 
+    /// <summary>Attack modes: how the server met each connection.</summary>
+    public Dictionary<string, long> Outcomes { get; } = new(StringComparer.Ordinal);
+
     public long Requests => Volatile.Read(ref _requests);
 
     public long BytesSent => Volatile.Read(ref _bytesSent);
@@ -133,7 +136,7 @@ internal abstract class LoadWorker
     /// <summary>Bytes received for the request in flight (counted with it when it completes).</summary>
     protected void Received(long bytes) => _pendingReceived += bytes;
 
-    /// <summary>Stream mode, where there are no requests: bytes count as they move, if the run is measuring.</summary>
+    /// <summary>Stream and attack modes, where bytes are not a request's: they count as they move, if the run is measuring.</summary>
     protected void Streamed(long bytes, bool sent)
     {
         if (!Run.Counts(Stopwatch.GetTimestamp())) return;
@@ -170,6 +173,9 @@ internal abstract class LoadWorker
         }
         return true;
     }
+
+    /// <summary>Counts how the server met one attacking connection (answered, closed, reset, timed out, still open).</summary>
+    protected void CountOutcome(string outcome) => Outcomes[outcome] = Outcomes.GetValueOrDefault(outcome) + 1;
 
     protected void CountError(string kind)
     {
@@ -228,8 +234,13 @@ internal abstract class LoadWorker
     protected static bool IsRequestFailure(Exception ex) =>
         ex is SockitException or ObjectDisposedException or OperationCanceledException or ShortReplyException or UnexpectedReplyException;
 
-    protected Task<Connection> ConnectAsync() =>
-        Dialer.ConnectAsync(Options.Target, new DialOptions { ConnectTimeout = Options.Timeout, NoDelay = Options.Target.Transport == TransportKind.Tcp }, Run.Stop);
+    protected Task<Connection> ConnectAsync(int? receiveBuffer = null) =>
+        Dialer.ConnectAsync(Options.Target, new DialOptions
+        {
+            ConnectTimeout = Options.Timeout,
+            NoDelay = Options.Target.Transport == TransportKind.Tcp,
+            ReceiveBufferSize = receiveBuffer,
+        }, Run.Stop);
 
     /// <summary>The peer closed before the whole reply came.</summary>
     protected sealed class ShortReplyException : Exception;

@@ -11,6 +11,9 @@ public sealed record DialOptions
     /// <summary>Sets TCP_NODELAY, so small writes go out at once rather than waiting to be merged (Nagle).</summary>
     public bool NoDelay { get; init; }
 
+    /// <summary>SO_RCVBUF before connecting (the kernel doubles it): a small one makes a slow reader, as slow-read attacks are.</summary>
+    public int? ReceiveBufferSize { get; init; }
+
     /// <summary>Receives every socket call, or null for none.</summary>
     public ISocketTracer? Tracer { get; init; }
 }

@@ -51,6 +51,8 @@ public static class Dialer
             {
                 if (options.NoDelay && endpoint.Transport == TransportKind.Tcp)
                     Traced.SetOption(socket, Libc.IpprotoTcp, Libc.TcpNodelay, 1, "IPPROTO_TCP, TCP_NODELAY, 1", options.Tracer);
+                if (options.ReceiveBufferSize is { } size)
+                    Traced.SetOption(socket, Libc.SolSocket, Libc.SoRcvbuf, size, $"SOL_SOCKET, SO_RCVBUF, {size}", options.Tracer);
                 var start = Stopwatch.GetTimestamp();
                 var error = await StartConnectAsync(socket, address, endpoint, cancellationToken).ConfigureAwait(false);
                 connection = new Connection(socket, endpoint.Transport, options.Tracer, address);

@@ -14,7 +14,7 @@ internal static unsafe partial class Libc
     public const int AfUnix = 1, AfInet = 2, AfInet6 = 10;
     public const int SockStream = 1, SockNonblock = 0x800, SockCloexec = 0x80000;
     public const int SolSocket = 1, IpprotoTcp = 6;
-    public const int SoError = 4, SoLinger = 13, TcpNodelay = 1;
+    public const int SoError = 4, SoRcvbuf = 8, SoLinger = 13, TcpNodelay = 1;
     public const int MsgNosignal = 0x4000;
     public const int ShutWr = 1;
     public const int Fionread = 0x541B;
