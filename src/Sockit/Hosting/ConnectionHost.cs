@@ -70,7 +70,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     public static async Task<ConnectionHost> StartAsync(Endpoint endpoint, IConnectionService service, ServerOptions options, TimeSpan? defaultIdleTimeout,
         CancellationToken cancellationToken)
     {
-        var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096 },
+        var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096, NoDelay = true },
             cancellationToken).ConfigureAwait(false);
         return new ConnectionHost(listener, service, options, defaultIdleTimeout);
     }
@@ -123,7 +123,9 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
                     if (++burst == AcceptBurst)
                     {
                         burst = 0;
-                        await Task.Yield(); // let the loop's other sockets have their turn between bursts
+                        // The loop's other sockets get their turn between bursts; the accept loop stays on the loop's thread
+                        // (Task.Yield would send it to the thread pool, which a loaded machine may not run for a while).
+                        await _listener.YieldTurn();
                     }
                 }
                 else
@@ -153,25 +155,24 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     /// <summary>Applies the access rules and the per-client limit, then starts the service on the connection.</summary>
     private void Admit(Connection connection)
     {
-        var peer = connection.RemoteEndpoint;
-        if (!_options.Policy.Allows(peer))
+        // The raw address, not the formatted endpoint: under a connect storm this runs tens of thousands of times a second.
+        var address = connection.PeerAddress;
+        if (address is not null && _options.Policy.HasRules && !_options.Policy.Allows(address))
         {
             Turn(connection, HostLimit.Denied, "rejected: denied by the access rules");
             return;
         }
-        var address = peer.IsUnixDomain ? null : System.Net.IPAddress.Parse(peer.Host!);
-        if (address is not null && _options.MaxConnectionsPerClient > 0 &&
-            _perClient.AddOrUpdate(address, 1, static (_, count) => count + 1) > _options.MaxConnectionsPerClient)
+        var counted = address is not null && _options.MaxConnectionsPerClient > 0 ? address : null;
+        if (counted is not null && _perClient.AddOrUpdate(counted, 1, static (_, count) => count + 1) > _options.MaxConnectionsPerClient)
         {
-            Release(address);
-            Turn(connection, HostLimit.PerClient, $"rejected: more than {_options.MaxConnectionsPerClient} connections from {address}");
+            Release(counted);
+            Turn(connection, HostLimit.PerClient, $"rejected: more than {_options.MaxConnectionsPerClient} connections from {counted}");
             return;
         }
-        connection.SetNoDelay(); // answers go out at once, not held back to be merged (Nagle)
         var context = new ConnectionContext(_stopping.Token, _abort.Token, _options);
         _open.TryAdd(connection, context);
         Interlocked.Increment(ref _connections);
-        _ = ServeAsync(connection, context, _options.MaxConnectionsPerClient > 0 ? address : null); // owned by _open: StopAsync waits for or cuts every one
+        _ = ServeAsync(connection, context, counted); // owned by _open: StopAsync waits for or cuts every one
     }
 
     private void Turn(Connection connection, HostLimit limit, string outcome)

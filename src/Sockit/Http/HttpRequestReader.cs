@@ -49,6 +49,7 @@ internal sealed class HttpRequestReader : IDisposable
     }
 
     /// <summary>The request read last.</summary>
+    /// <remarks>Valid after <see cref="ReadRequestAsync"/> returned true.</remarks>
     public RequestHead Head { get; } = new();
 
     /// <summary>The buffer <see cref="Head"/>'s ranges point into, valid until the next read.</summary>
@@ -81,7 +82,7 @@ internal sealed class HttpRequestReader : IDisposable
             var headLength = await ReadHeadAsync().ConfigureAwait(false);
             if (headLength == 0)
             {
-                EndedBecause = "closed by the client";
+                EndedBecause ??= "closed by the client";
                 return false;
             }
             _headStart = _start;
@@ -122,7 +123,7 @@ internal sealed class HttpRequestReader : IDisposable
         try
         {
             if (_stopping.IsCancellationRequested) return HasUnreadBytes() || Ended("closed idle keep-alive at shutdown");
-            await _connection.WaitReadableAsync(_timer.Token).ConfigureAwait(false);
+            await _connection.WaitReadableOrFailAsync(_timer.Token).ConfigureAwait(false); // a reset shows in the read that follows
             return true;
         }
         catch (OperationCanceledException) when (!_abort.IsCancellationRequested)
@@ -158,7 +159,7 @@ internal sealed class HttpRequestReader : IDisposable
                 throw new HttpError(431, $"header block larger than {_limits.MaxHeaderBytes} bytes");
             if (await FillAsync().ConfigureAwait(false) == 0)
             {
-                if (_end == _start) return 0;
+                if (_end == _start || EndedBecause is not null) return 0; // closed between requests, or reset: nobody to answer
                 throw new HttpError(400, "the client stopped sending in the middle of the request head");
             }
         }
@@ -176,7 +177,10 @@ internal sealed class HttpRequestReader : IDisposable
         return skipped;
     }
 
-    /// <summary>Reads more bytes into the buffer, compacting or growing it within the limits; returns 0 at EOF.</summary>
+    /// <summary>
+    /// Reads more bytes into the buffer, compacting or growing it within the limits; returns 0 at EOF, and also when the
+    /// peer reset the connection (then <see cref="EndedBecause"/> says so: a reset is routine, not worth an exception).
+    /// </summary>
     private async ValueTask<int> FillAsync()
     {
         if (_buffer is null)
@@ -209,7 +213,12 @@ internal sealed class HttpRequestReader : IDisposable
                 _buffer = larger;
             }
         }
-        var read = await _connection.ReceiveAsync(_buffer.AsMemory(_end), _timer.Token).ConfigureAwait(false);
+        var read = await _connection.ReceiveOrFailAsync(_buffer.AsMemory(_end), _timer.Token).ConfigureAwait(false);
+        if (read < 0)
+        {
+            EndedBecause = "reset by peer";
+            return 0;
+        }
         _end += read;
         return read;
     }

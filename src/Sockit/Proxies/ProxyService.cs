@@ -33,7 +33,8 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IC
         {
             var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump?.For(Interlocked.Increment(ref _connections)));
             var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
-            context.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
+            // Formatted only for a log: under a connect storm this line runs tens of thousands of times a second.
+            if (context.Options.OnConnection is not null) context.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
         }
     }
 

@@ -14,8 +14,14 @@ internal sealed class DiscardService : IConnectionService, IDatagramService
     {
         while (true)
         {
-            await connection.WaitReadableAsync(context.Abort).ConfigureAwait(false);
-            if (await connection.ReceiveAsync(Sink, context.Abort).ConfigureAwait(false) == 0) return;
+            await connection.WaitReadableOrFailAsync(context.Abort).ConfigureAwait(false);
+            var received = await connection.ReceiveOrFailAsync(Sink, context.Abort).ConfigureAwait(false);
+            if (received == 0) return;
+            if (received < 0)
+            {
+                context.Outcome = "reset by peer";
+                return;
+            }
         }
     }
 

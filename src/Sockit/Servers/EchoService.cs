@@ -9,21 +9,23 @@ internal sealed class EchoService : IConnectionService, IDatagramService
 {
     private const int BufferSize = 64 * 1024;
 
-    public Task ServeAsync(Connection connection, ConnectionContext context) => ServeThroughSocketsAsync(connection, context);
-
-    private static async Task ServeThroughSocketsAsync(Connection connection, ConnectionContext context)
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
         var mayHaveMore = false;
         while (true)
         {
             // Idle connections hold no buffer: wait for data first, then borrow one (unless the last read filled it).
-            if (!mayHaveMore) await connection.WaitReadableAsync(context.Abort).ConfigureAwait(false);
+            if (!mayHaveMore) await connection.WaitReadableOrFailAsync(context.Abort).ConfigureAwait(false);
             var buffer = ArrayPool<byte>.Shared.Rent(BufferSize);
             try
             {
-                var received = await connection.ReceiveAsync(buffer, context.Abort).ConfigureAwait(false);
+                var received = await connection.ReceiveOrFailAsync(buffer, context.Abort).ConfigureAwait(false);
                 if (received == 0) return;
-                await connection.SendAsync(buffer.AsMemory(0, received), context.Abort).ConfigureAwait(false);
+                if (received < 0 || await connection.SendOrFailAsync(buffer.AsMemory(0, received), context.Abort).ConfigureAwait(false) < 0)
+                {
+                    context.Outcome = "reset by peer"; // routine for a test server: no exception for it
+                    return;
+                }
                 mayHaveMore = received == buffer.Length;
             }
             finally

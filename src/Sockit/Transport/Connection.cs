@@ -66,6 +66,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     // A peer that resets at once makes getpeername() fail (ENOTCONN); the address accept() reported or we dialled stays.
     public Endpoint RemoteEndpoint => _remote ??= Describe(_peerAddress ??= SocketAddresses.Peer(_handle), _transport);
 
+    /// <summary>The peer's IP address as accept() or connect() knew it, without formatting it; null for Unix sockets.</summary>
+    internal System.Net.IPAddress? PeerAddress => (_peerAddress ??= SocketAddresses.Peer(_handle)) is IPEndPoint ip ? ip.Address : null;
+
     /// <summary>Bytes sent so far.</summary>
     public long BytesSent => Interlocked.Read(ref _bytesSent);
 
@@ -74,6 +77,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
     /// <summary>When data last moved either way (<see cref="Environment.TickCount64"/>), for a host's idle timeout.</summary>
     internal long LastActivity => Volatile.Read(ref _lastActivity);
+
+    /// <summary>Whether this side closed the connection (Dispose or Reset), which ends every call on it.</summary>
+    internal bool Aborted => Volatile.Read(ref _disposed) != 0;
 
     /// <summary>The descriptor, for traces.</summary>
     internal int Fd => _handle.Fd;
@@ -130,6 +136,48 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _tracer!.Record(new SocketCallEvent(SocketCall.Send, Fd, null, BytesSent - before, SocketError.Success, start, Stopwatch.GetTimestamp()));
     }
 
+    /// <summary>
+    /// Receives as <see cref="ReceiveAsync"/> does, but a reset or failure is the result -1 (<see cref="LastError"/> says
+    /// which) rather than an exception: for the host's services, where a peer that resets is routine.
+    /// </summary>
+    internal ValueTask<int> ReceiveOrFailAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _tracer is null ? _receive.Start(buffer, cancellationToken, throws: false) : OrFail(TracedReceiveAsync(buffer, cancellationToken));
+
+    /// <summary>Waits as <see cref="WaitReadableAsync"/> does, without throwing on a failed socket (the next receive says how it failed).</summary>
+    internal ValueTask<int> WaitReadableOrFailAsync(CancellationToken cancellationToken = default) => _receive.WaitOrFail(cancellationToken);
+
+    /// <summary>Sends as <see cref="SendAsync"/> does; 0 when all went, -1 on a reset or failure (<see cref="LastError"/>).</summary>
+    internal ValueTask<int> SendOrFailAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _tracer is null ? _send.StartOrFail(data, cancellationToken) : OrFail(TracedSendAsync(data, cancellationToken));
+
+    /// <summary>Why the last receive or send that returned -1 failed, as the exception the public calls would have thrown.</summary>
+    internal Exception LastError(bool send = false) => Failure(send ? _send.Error : _receive.Error);
+
+    private static async ValueTask<int> OrFail(ValueTask call)
+    {
+        try
+        {
+            await call.ConfigureAwait(false);
+            return 0;
+        }
+        catch (Exception ex) when (ex is SockitException or ObjectDisposedException)
+        {
+            return -1;
+        }
+    }
+
+    private static async ValueTask<int> OrFail(ValueTask<int> call)
+    {
+        try
+        {
+            return await call.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is SockitException or ObjectDisposedException)
+        {
+            return -1;
+        }
+    }
+
     /// <summary>Waits for a connect() that said EINPROGRESS to finish; throws the SocketException it failed with.</summary>
     internal ValueTask FinishConnectAsync(CancellationToken cancellationToken) => _send.StartConnect(cancellationToken);
 
@@ -148,13 +196,6 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 return false;
             }
         }
-    }
-
-    /// <summary>TCP_NODELAY: small writes go out at once, not held back to be merged (Nagle).</summary>
-    internal void SetNoDelay()
-    {
-        if (_transport != TransportKind.Tcp) return;
-        Traced.SetOption(_handle, Libc.IpprotoTcp, Libc.TcpNodelay, 1, "IPPROTO_TCP, TCP_NODELAY, 1", _tracer);
     }
 
     /// <summary>shutdown(SHUT_WR): tells the peer no more data is coming (it reads EOF) while this side can still receive.</summary>
@@ -196,9 +237,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         var fd = Fd;
         var start = Stopwatch.GetTimestamp();
         // A call still waiting ends now; close() takes the socket out of the epoll set, so no edge would ever wake it.
-        var closed = new ObjectDisposedException(nameof(Connection), "the connection was closed");
-        _receive.Abort(closed);
-        _send.Abort(closed);
+        _receive.Abort(SocketError.OperationAborted);
+        _send.Abort(SocketError.OperationAborted);
         _handle.Dispose(); // close() runs when a call that is using the descriptor returns
         _tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp(),
             abortive ? "with SO_LINGER 0: the peer sees RST" : null));
@@ -206,10 +246,12 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _loop.Post(static self => ((Connection)self!)._self.Free(), this);
     }
 
-    void IIoEvents.OnIoEvents(bool readable, bool writable, bool final)
+    void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
     {
-        if (readable) _receive.OnEdge(final);
-        if (writable) _send.OnEdge(final);
+        if (readable) _receive.OnEdge(final: peerFinished || failed);
+        // A peer that has only finished sending may still read: a send that would block must go on waiting for room,
+        // not be retried on every edge (a final state makes every later edge look ready).
+        if (writable) _send.OnEdge(final: failed);
     }
 
     /// <summary>What a failed call surfaces as: closed under the caller, or the reset or failure in the user's words.</summary>
@@ -228,16 +270,26 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     {
         private Memory<byte> _buffer;
 
-        public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken)
+        public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken, bool throws = true)
         {
             _buffer = buffer;
+            Throws = throws;
             return Run(cancellationToken);
         }
 
         public ValueTask Wait(CancellationToken cancellationToken)
         {
             _buffer = Memory<byte>.Empty;
+            Throws = true;
             return RunWithoutResult(cancellationToken);
+        }
+
+        /// <summary>A wait that does not throw on a failed socket: the receive after it says how it failed.</summary>
+        public ValueTask<int> WaitOrFail(CancellationToken cancellationToken)
+        {
+            _buffer = Memory<byte>.Empty;
+            Throws = false;
+            return Run(cancellationToken);
         }
 
         protected override IoStatus Attempt(bool afterEdge)
@@ -296,12 +348,22 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         public ValueTask Start(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
         {
             (_data, _sent, _connecting) = (data, 0, false);
+            Throws = true;
             return RunWithoutResult(cancellationToken);
+        }
+
+        /// <summary>A send whose failure is -1 (see <see cref="IoOperation.Error"/>) instead of an exception.</summary>
+        public ValueTask<int> StartOrFail(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
+        {
+            (_data, _sent, _connecting) = (data, 0, false);
+            Throws = false;
+            return Run(cancellationToken);
         }
 
         public ValueTask StartConnect(CancellationToken cancellationToken)
         {
             _connecting = true;
+            Throws = true;
             return RunWithoutResult(cancellationToken);
         }
 

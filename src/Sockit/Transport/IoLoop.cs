@@ -99,6 +99,25 @@ internal sealed unsafe class IoLoop
         Libc.Write(_wake, (byte*)&one, 8);
     }
 
+    /// <summary>Awaited, goes on on this loop's thread after the events it is handling now: a turn for its other sockets.</summary>
+    public Turn YieldTurn() => new(this);
+
+    /// <summary>The awaitable of <see cref="YieldTurn"/>: never complete at once, resumed by posted work on the loop.</summary>
+    public readonly struct Turn(IoLoop loop) : ICriticalNotifyCompletion
+    {
+        public Turn GetAwaiter() => this;
+
+        public bool IsCompleted => false;
+
+        public void GetResult()
+        {
+        }
+
+        public void OnCompleted(Action continuation) => loop.Post(static c => ((Action)c!)(), continuation);
+
+        public void UnsafeOnCompleted(Action continuation) => OnCompleted(continuation);
+    }
+
     private static void WriteEvent(byte* at, uint events, nint data)
     {
         *(uint*)at = events;
@@ -131,7 +150,8 @@ internal sealed unsafe class IoLoop
                     {
                         owner.OnIoEvents(readable: (flags & (EpollIn | EpollRdHup | EpollHup | EpollErr)) != 0,
                             writable: (flags & (EpollOut | EpollHup | EpollErr)) != 0,
-                            final: (flags & (EpollRdHup | EpollHup | EpollErr)) != 0);
+                            peerFinished: (flags & EpollRdHup) != 0,
+                            failed: (flags & (EpollHup | EpollErr)) != 0);
                     }
                     catch (Exception ex)
                     {
@@ -151,6 +171,7 @@ internal interface IIoEvents
 {
     /// <param name="readable">Data, EOF or an error may be there to read.</param>
     /// <param name="writable">There may be room to send, or an error.</param>
-    /// <param name="final">The peer has finished sending, or the socket failed: a state that stays, and comes with no further edge.</param>
-    void OnIoEvents(bool readable, bool writable, bool final);
+    /// <param name="peerFinished">The peer has finished sending (EOF waits behind any data): final for reading only, since a half-closed peer may still read.</param>
+    /// <param name="failed">The socket is shut both ways or has an error: final for both directions.</param>
+    void OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed);
 }

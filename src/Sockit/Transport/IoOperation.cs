@@ -48,6 +48,13 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
     public SocketError Error { get; protected set; }
 
     /// <summary>
+    /// Whether a failure of the operation in progress throws (the public calls) or completes it with -1 and
+    /// <see cref="Error"/> (the host's services: a peer that resets is routine there, and in Native AOT each throw
+    /// through an async chain costs more than serving the connection did).
+    /// </summary>
+    protected bool Throws { get; set; } = true;
+
+    /// <summary>
     /// Whether an edge came since a try last found nothing to do, or the socket reached a final state (EOF, error):
     /// that came with the edge that brought the last data, which a short read may have taken without seeing it.
     /// </summary>
@@ -100,9 +107,12 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
                     case IoStatus.DoneAndDrained:
                         _emptyAt = edges;
                         return Outcome.Completed;
-                    case IoStatus.Failed:
+                    case IoStatus.Failed when Throws:
                         failure = ToException(Error);
                         return Outcome.Failed;
+                    case IoStatus.Failed:
+                        Result = -1;
+                        return Outcome.Completed;
                 }
                 _emptyAt = edges;
             }
@@ -142,31 +152,35 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
                 return;
             }
             if (status == IoStatus.DoneAndDrained) _emptyAt = edges;
-            Complete(status == IoStatus.Failed ? ToException(Error) : null);
+            Complete(status == IoStatus.Failed ? Error : null);
             return;
         }
     }
 
-    /// <summary>Ends a waiting operation with <paramref name="error"/> (the socket is being closed); nothing if none waits.</summary>
-    public void Abort(Exception error)
+    /// <summary>Ends a waiting operation as failed with <paramref name="error"/> (the socket is being closed); nothing if none waits.</summary>
+    public void Abort(SocketError error)
     {
-        if (Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) Complete(error);
+        if (Interlocked.CompareExchange(ref _state, Running, Waiting) != Waiting) return;
+        Error = error;
+        Complete(error);
     }
 
     private void Cancel(CancellationToken token)
     {
         if (token != _token) return; // the registration of an operation that has already ended
-        if (Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) Complete(new OperationCanceledException(token));
+        if (Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) Complete(null, new OperationCanceledException(token));
     }
 
-    private void Complete(Exception? error)
+    /// <summary>Completes the waiting operation: with its result, or -1 or an exception when it failed with <paramref name="error"/>.</summary>
+    private void Complete(SocketError? error, Exception? canceled = null)
     {
-        var result = Result;
+        var result = error is null ? Result : -1;
+        var failure = canceled ?? (error is { } failed && Throws ? ToException(failed) : null);
         _cancellation.Unregister();
         _cancellation = default;
         Volatile.Write(ref _state, Idle); // before the continuation, which may start the next operation
-        if (error is null) _core.SetResult(result);
-        else _core.SetException(error);
+        if (failure is null) _core.SetResult(result);
+        else _core.SetException(failure);
     }
 
     int IValueTaskSource<int>.GetResult(short token) => _core.GetResult(token);

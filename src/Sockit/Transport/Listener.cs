@@ -54,6 +54,8 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
         var socket = await Binder.BindAsync(endpoint, options.Tracer, options.UnixFileMode, cancellationToken).ConfigureAwait(false);
         try
         {
+            if (options.NoDelay && endpoint.Transport == TransportKind.Tcp)
+                Traced.SetOption(socket, SocketOptionLevel.Tcp, SocketOptionName.NoDelay, 1, options.Tracer);
             Traced.Listen(socket, options.Backlog, options.Tracer);
         }
         catch (SocketException ex)
@@ -102,6 +104,9 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
         }
     }
 
+    /// <summary>Awaited, lets the other sockets of this listener's loop have their turn before the next accept.</summary>
+    internal IoLoop.Turn YieldTurn() => _loop.YieldTurn();
+
     private Connection Accepted(int fd, long start)
     {
         var handle = new SocketHandle(fd);
@@ -131,13 +136,13 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _accept.Abort(new SocketException((int)SocketError.OperationAborted));
+        _accept.Abort(SocketError.OperationAborted);
         Binder.RemoveUnixPath(_requested, _tracer); // before close(): .NET would otherwise remove the file silently
         Traced.Close(_socket, _fd, _tracer);
         _loop.Post(static self => ((Listener)self!)._self.Free(), this);
     }
 
-    void IIoEvents.OnIoEvents(bool readable, bool writable, bool final)
+    void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
     {
         if (readable) _accept.OnEdge(final: false); // a listener has no EOF
     }

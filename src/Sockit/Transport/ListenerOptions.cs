@@ -8,6 +8,12 @@ public sealed record ListenerOptions
     /// <summary>How many connections the kernel may queue before accept() takes them (listen()'s backlog).</summary>
     public int Backlog { get; init; } = 512;
 
+    /// <summary>
+    /// TCP_NODELAY on the listening socket, which Linux passes on to every connection it accepts: answers go out at
+    /// once, not held back to be merged (Nagle), without a setsockopt() per connection.
+    /// </summary>
+    public bool NoDelay { get; init; }
+
     /// <summary>Receives every socket call, or null for none.</summary>
     public ISocketTracer? Tracer { get; init; }
 

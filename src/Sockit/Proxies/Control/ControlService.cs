@@ -52,8 +52,7 @@ internal sealed class ControlService(ControlRouter router) : IConnectionService
                 close = true;
             }
             Write(response, answer, close);
-            await connection.SendAsync(response.WrittenMemory, context.Abort).ConfigureAwait(false);
-            if (close) return;
+            if (await connection.SendOrFailAsync(response.WrittenMemory, context.Abort).ConfigureAwait(false) < 0 || close) return;
         }
     }
 

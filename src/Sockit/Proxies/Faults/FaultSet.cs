@@ -8,7 +8,7 @@ public sealed class FaultSet
 {
     private readonly Lock _lock = new();
     private volatile FaultSnapshot _current = FaultSnapshot.Empty;
-    private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<FaultedLink, byte> _links = new();
     private bool? _datagram;
 
     /// <summary>Creates a set holding <paramref name="toxics"/>.</summary>
@@ -92,21 +92,16 @@ public sealed class FaultSet
     /// <summary>The current toxics, split by direction, for the relay.</summary>
     internal FaultSnapshot Current => _current;
 
-    /// <summary>Completes at the next change.</summary>
-    internal Task Changed
-    {
-        get
-        {
-            lock (_lock) return _changed.Task;
-        }
-    }
+    /// <summary>A link that relays through these toxics: told of every change, so a new timed toxic reaches it at once.</summary>
+    internal void Attach(FaultedLink link) => _links.TryAdd(link, 0);
+
+    internal void Detach(FaultedLink link) => _links.TryRemove(link, out _);
 
     private void Publish(Toxic[] all)
     {
+        // Each open link hears of the change by itself: no task they all wait on, whose waiters list would grow with them.
         _current = new FaultSnapshot(all);
-        var changed = _changed;
-        _changed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        changed.TrySetResult();
+        foreach (var link in _links.Keys) link.OnFaultsChanged();
     }
 
     private static SockitException NotFound(string name) => new(SockitError.NotFound, $"toxic {name} not found");

@@ -22,8 +22,12 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
 
     private readonly int _seed = Random.Shared.Next();
     private readonly long _started = Stopwatch.GetTimestamp();
-    private readonly TaskCompletionSource<LinkEnd> _ended = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private int _eofs;
+    private readonly Lock _watchLock = new();
+    private CancellationTokenSource? _stop;
+    private TaskCompletionSource? _faultsChanged;
+    private Task? _watch;
+    private int _ended;
+    private LinkEnd _end;
 
     private enum LinkEnd
     {
@@ -36,36 +40,58 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
     public string? Cause { get; private set; }
 
     /// <summary>Runs until both directions end, a side resets, or a toxic ends the link; false when a reset was passed on.</summary>
+    /// <remarks>
+    /// A link ends by its sockets: a reset or a toxic's close resets or closes both connections, which ends whatever
+    /// either direction was waiting for. So a plain relay needs no task, token or timer of its own beyond its two
+    /// directions, and nothing it registers is shared with the other links of the proxy.
+    /// </remarks>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var forward = PumpAsync(client, upstream, ToxicStream.Upstream, DataDirection.Sent, stop.Token);
-        var backward = PumpAsync(upstream, client, ToxicStream.Downstream, DataDirection.Received, stop.Token);
-        // A relay without faults (ConnectionPump's) never changes its toxics: no watcher to keep for each connection.
-        var watch = faults == ConnectionPump.NoFaults ? Task.CompletedTask : WatchAsync(stop.Token);
+        var faulted = faults != ConnectionPump.NoFaults;
+        if (faulted)
+        {
+            // Toxics wait (latency, pacing): those waits end with the link, or with the host's abort.
+            _stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            faults.Attach(this);
+            OnFaultsChanged();
+        }
+        var token = _stop?.Token ?? cancellationToken;
+        var forward = PumpAsync(client, upstream, ToxicStream.Upstream, DataDirection.Sent, token);
+        var backward = PumpAsync(upstream, client, ToxicStream.Downstream, DataDirection.Received, token);
         try
         {
-            switch (await _ended.Task.ConfigureAwait(false))
-            {
-                case LinkEnd.Reset:
-                    client.Reset();
-                    upstream.Reset();
-                    Cause ??= "reset passed on";
-                    return false;
-                case LinkEnd.Closed:
-                    client.ShutdownSend();
-                    upstream.ShutdownSend();
-                    return true;
-                default:
-                    return true;
-            }
+            await forward.ConfigureAwait(false);
+            await backward.ConfigureAwait(false);
         }
         finally
         {
-            await stop.CancelAsync().ConfigureAwait(false);
-            StreamBridge.Observe(forward);
-            StreamBridge.Observe(backward);
-            StreamBridge.Observe(watch);
+            if (faulted)
+            {
+                faults.Detach(this);
+                _stop!.Cancel(); // ends the watcher and any toxic's wait
+                if (_watch is { } watch) StreamBridge.Observe(watch);
+                _stop.Dispose();
+            }
+        }
+        return _end != LinkEnd.Reset;
+    }
+
+    /// <summary>
+    /// The proxy's toxics changed (or the link starts): a timed toxic (reset_peer, timeout) needs a watcher, which
+    /// starts if none runs and otherwise looks again.
+    /// </summary>
+    internal void OnFaultsChanged()
+    {
+        lock (_watchLock)
+        {
+            if (_stop is null || _stop.IsCancellationRequested) return;
+            if (_watch is not null)
+            {
+                _faultsChanged?.TrySetResult();
+                return;
+            }
+            if (!faults.Current.All.Any(t => t.Type is ToxicTypes.ResetPeer or ToxicTypes.Timeout)) return;
+            _watch = WatchAsync(_stop.Token);
         }
     }
 
@@ -79,19 +105,25 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         {
             while (true)
             {
-                if (!mayHaveMore) await source.WaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                if (!mayHaveMore) await source.WaitReadableOrFailAsync(cancellationToken).ConfigureAwait(false);
                 var buffer = ArrayPool<byte>.Shared.Rent(chunk);
                 try
                 {
-                    var read = await source.ReceiveAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
+                    // A reset is routine for a relay: a result, not an exception (which costs more than relaying did).
+                    var read = await source.ReceiveOrFailAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
+                    if (read < 0)
+                    {
+                        // The peer reset (passed on as a reset), or our own side was closed under us (the host's cut).
+                        End(source.Aborted ? LinkEnd.Closed : LinkEnd.Reset, source.Aborted ? "cut at shutdown" : null);
+                        return;
+                    }
                     var readAt = Stopwatch.GetTimestamp();
                     var toxics = faults.Current.For(stream);
                     if (read == 0)
                     {
                         var closeDelay = Sum(toxics, ToxicTypes.SlowClose, "delay");
                         if (closeDelay > 0) await PauseUntilAsync(readAt + closeDelay * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
-                        target.ShutdownSend();
-                        if (Interlocked.Increment(ref _eofs) == 2) _ended.TrySetResult(LinkEnd.Eof);
+                        target.ShutdownSend(); // half-close passes through; the other direction goes on
                         return;
                     }
                     mayHaveMore = read == chunk;
@@ -100,7 +132,11 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                     var data = buffer.AsMemory(0, read);
                     if (toxics.Length == 0)
                     {
-                        await target.SendAsync(data, cancellationToken).ConfigureAwait(false);
+                        if (await target.SendOrFailAsync(data, cancellationToken).ConfigureAwait(false) < 0)
+                        {
+                            End(target.Aborted ? LinkEnd.Closed : LinkEnd.Reset, target.Aborted ? "cut at shutdown" : null);
+                            return;
+                        }
                         continue;
                     }
 
@@ -163,7 +199,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            _ended.TrySetCanceled(cancellationToken); // the server is cutting connections, or the link already ended
+            End(LinkEnd.Closed, "cut at shutdown"); // the server is cutting connections, or the link already ended
         }
     }
 
@@ -201,11 +237,13 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
     /// <summary>Ends the link when a reset_peer or timeout toxic falls due: each counts from when it began to act on this link.</summary>
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
+        await Task.Yield(); // off the caller, which may hold the watch lock
         var since = new Dictionary<string, long>(StringComparer.Ordinal);
         while (true)
         {
-            var changed = faults.Changed; // taken before the snapshot, so no change slips between them
-            var snapshot = faults.Current;
+            TaskCompletionSource changed;
+            lock (_watchLock) changed = _faultsChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var snapshot = faults.Current; // read after the signal was set up, so no change slips between them
             var now = Stopwatch.GetTimestamp();
             var due = long.MaxValue;
             Toxic? next = null;
@@ -225,16 +263,34 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                 return;
             }
             var delay = next is null ? Timeout.InfiniteTimeSpan : Stopwatch.GetElapsedTime(now, due);
-            await Task.WhenAny(changed, Task.Delay(delay, cancellationToken)).ConfigureAwait(false);
+            await Task.WhenAny(changed.Task, Task.Delay(delay, cancellationToken)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
         }
     }
 
+    /// <summary>
+    /// Ends the link once: a reset resets both sides; a toxic's close shuts both down (FIN) and closes them; either way
+    /// the directions still waiting find their sockets gone and return.
+    /// </summary>
     private void End(LinkEnd end, string? cause)
     {
-        if (_ended.Task.IsCompleted) return;
+        if (Interlocked.Exchange(ref _ended, 1) != 0) return;
         Cause ??= cause;
-        _ended.TrySetResult(end);
+        _end = end;
+        switch (end)
+        {
+            case LinkEnd.Reset:
+                Cause ??= "reset passed on";
+                client.Reset();
+                upstream.Reset();
+                break;
+            case LinkEnd.Closed:
+                client.ShutdownSend();
+                upstream.ShutdownSend();
+                client.Dispose();
+                upstream.Dispose();
+                break;
+        }
     }
 
     /// <summary>Whether <paramref name="toxic"/> acts on this link: a fixed draw per link and toxic, so toxicity 0.3 means 30 % of links.</summary>

@@ -20,7 +20,7 @@ internal sealed class HttpEchoSession : IDisposable
     private readonly HttpEchoOptions _options;
     private readonly HttpRequestReader _reader;
     private readonly EchoQuery _query = new();
-    private readonly byte[] _source;
+    private byte[]? _source;
     private ArrayBufferWriter<byte>? _response;
     private ArrayBufferWriter<byte>? _content;
     private Utf8JsonWriter? _json;
@@ -31,10 +31,12 @@ internal sealed class HttpEchoSession : IDisposable
         _context = context;
         _options = context.Options.Http;
         _reader = new HttpRequestReader(connection, _options.Limits, context.Stopping, context.Abort);
-        _source = Encoding.ASCII.GetBytes(connection.RemoteEndpoint.ToString());
     }
 
     private RequestHead Head => _reader.Head;
+
+    /// <summary>The client's address as the echo shows it, formatted at its first request (a client that never sends one costs nothing).</summary>
+    private byte[] Source => _source ??= Encoding.ASCII.GetBytes(_connection.RemoteEndpoint.ToString());
 
     public async Task RunAsync()
     {
@@ -53,7 +55,11 @@ internal sealed class HttpEchoSession : IDisposable
                 var close = !Head.KeepAlive || _query.Close || _context.Stopping.IsCancellationRequested;
                 WriteEcho(target, close);
                 _reader.Done();
-                await SendResponseAsync().ConfigureAwait(false);
+                if (await _connection.SendOrFailAsync(_response!.WrittenMemory, _context.Abort).ConfigureAwait(false) < 0)
+                {
+                    _context.Outcome = "reset by peer before the answer was sent";
+                    return;
+                }
                 _context.Requests++;
                 if (close) return;
             }
@@ -84,7 +90,7 @@ internal sealed class HttpEchoSession : IDisposable
         content.Write("\nRequest Target: "u8);
         content.Write(head.Slice(Head.Target.Start, Head.Target.Length));
         content.Write(Head.Http11 ? "\nRequest Version: HTTP/1.1\nRequest Source: "u8 : "\nRequest Version: HTTP/1.0\nRequest Source: "u8);
-        content.Write(_source);
+        content.Write(Source);
         content.Write("\nResponse Status: "u8);
         HttpWriter.Status(content, _query.Status);
         content.Write("\n\n"u8);
@@ -109,7 +115,7 @@ internal sealed class HttpEchoSession : IDisposable
         WriteJsonString(json, "method"u8, head.Slice(Head.Method.Start, Head.Method.Length));
         json.WriteString("target"u8, target);
         json.WriteString("version"u8, Head.Http11 ? "HTTP/1.1"u8 : "HTTP/1.0"u8);
-        json.WriteString("source"u8, _source);
+        json.WriteString("source"u8, Source);
         json.WriteNumber("status"u8, _query.Status);
         json.WriteString("reason"u8, ReasonPhrases.Of(_query.Status));
         json.WriteStartArray("headers"u8);
@@ -169,15 +175,13 @@ internal sealed class HttpEchoSession : IDisposable
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_context.Abort);
             deadline.CancelAfter(TimeSpan.FromSeconds(5)); // a client that does not read its error must not hold us
-            await _connection.SendAsync(_response!.WrittenMemory, deadline.Token).ConfigureAwait(false);
+            await _connection.SendOrFailAsync(_response!.WrittenMemory, deadline.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is SockitException or OperationCanceledException)
+        catch (OperationCanceledException)
         {
-            // It left or does not read: the log still says why it was refused.
+            // It does not read: the log still says why it was refused.
         }
     }
-
-    private async Task SendResponseAsync() => await _connection.SendAsync(_response!.WrittenMemory, _context.Abort).ConfigureAwait(false);
 
     public void Dispose() => _reader.Dispose();
 }
