@@ -40,6 +40,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     private readonly Task _accepting;
     private readonly Task _sweeping;
     private TaskCompletionSource? _slotFreed;
+    private int _openCount; // ConcurrentDictionary.Count takes every lock of the table: not for each accept
     private long _connections, _rejected, _bytesReceived, _bytesSent, _requests, _acceptPauses;
     private ServerSummary? _summary;
 
@@ -58,7 +59,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     public Endpoint LocalEndpoint => _listener.LocalEndpoint;
 
     /// <summary>Connections being served now.</summary>
-    public int OpenConnections => _open.Count;
+    public int OpenConnections => Volatile.Read(ref _openCount);
 
     /// <summary>Listens on <paramref name="endpoint"/> (a stream endpoint) and serves every client with <paramref name="service"/>.</summary>
     /// <param name="endpoint">Where to listen.</param>
@@ -112,7 +113,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         var burst = 0;
         while (!stopping.IsCancellationRequested)
         {
-            if (_open.Count >= _options.MaxConnections && !await WaitForSlotAsync(stopping).ConfigureAwait(false)) return;
+            if (OpenConnections >= _options.MaxConnections && !await WaitForSlotAsync(stopping).ConfigureAwait(false)) return;
             Connection connection;
             try
             {
@@ -171,6 +172,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         }
         var context = new ConnectionContext(_stopping.Token, _abort.Token, _options);
         _open.TryAdd(connection, context);
+        Interlocked.Increment(ref _openCount);
         Interlocked.Increment(ref _connections);
         _ = ServeAsync(connection, context, counted); // owned by _open: StopAsync waits for or cuts every one
     }
@@ -217,6 +219,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
             _options.OnConnection?.Invoke(new ConnectionRecord(connection.RemoteEndpoint, Stopwatch.GetElapsedTime(started),
                 connection.BytesReceived, connection.BytesSent, context.Requests, context.Outcome ?? outcome));
             _open.TryRemove(connection, out _);
+            Interlocked.Decrement(ref _openCount);
             Interlocked.Exchange(ref _slotFreed, null)?.TrySetResult();
             if (_open.IsEmpty && _stopping.IsCancellationRequested) _drained.TrySetResult();
         }
@@ -226,11 +229,11 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     private async Task<bool> WaitForSlotAsync(CancellationToken stopping)
     {
         Interlocked.Increment(ref _acceptPauses);
-        while (_open.Count >= _options.MaxConnections)
+        while (OpenConnections >= _options.MaxConnections)
         {
             var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             Volatile.Write(ref _slotFreed, freed);
-            if (_open.Count < _options.MaxConnections) break; // one ended before the wait was set up
+            if (OpenConnections < _options.MaxConnections) break; // one ended before the wait was set up
             try
             {
                 await freed.Task.WaitAsync(stopping).ConfigureAwait(false);
