@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sockit;
 
 /// <summary>Reads and writes durations the way people type them: <c>500ms</c>, <c>5s</c>, <c>2m</c>, <c>1h</c>, or a bare number of seconds.</summary>
-public static class Durations
+internal static class Durations
 {
     /// <summary>Parses a duration; false for a negative, malformed or absurd (over a day) value.</summary>
     public static bool TryParse(string? text, out TimeSpan duration)

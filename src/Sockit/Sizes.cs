@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sockit;
 
 /// <summary>Reads and writes byte sizes the way people type them: <c>512</c>, <c>64k</c>, <c>64KiB</c>, <c>1m</c>, <c>1MiB</c>, <c>2g</c> (powers of 1024).</summary>
-public static class Sizes
+internal static class Sizes
 {
     /// <summary>Parses a size; false for a negative or malformed value.</summary>
     public static bool TryParse(string? text, out long bytes)

@@ -21,5 +21,5 @@ public sealed class SockitException : Exception
     public SocketError? SocketError => (InnerException as SocketException)?.SocketErrorCode;
 
     /// <summary>True when the failure is in what the user typed (exit code 2), not in the network (exit code 1).</summary>
-    public bool IsUsageError => Error is SockitError.InvalidEndpoint or SockitError.InvalidArgument;
+    internal bool IsUsageError => Error is SockitError.InvalidEndpoint or SockitError.InvalidArgument;
 }

@@ -63,8 +63,8 @@ public sealed class TransportTests
         await client.SendAsync("ping"u8.ToArray(), Token);
         var buffer = new byte[100];
         var from = await server.ReceiveFromAsync(buffer, Token);
-        Assert.Equal("ping", Encoding.UTF8.GetString(buffer, 0, from.ReceivedBytes));
-        await server.SendToAsync("pong"u8.ToArray(), from.RemoteEndPoint, Token);
+        Assert.Equal("ping", Encoding.UTF8.GetString(buffer, 0, from.Length));
+        await server.SendToAsync("pong"u8.ToArray(), from.From, Token);
         var n = await client.ReceiveAsync(buffer, Token);
         Assert.Equal("pong", Encoding.UTF8.GetString(buffer, 0, n));
     }

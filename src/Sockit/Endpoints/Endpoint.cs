@@ -12,7 +12,7 @@ namespace Sockit.Endpoints;
 public sealed record Endpoint
 {
     /// <summary>The forms <see cref="Parse"/> accepts, for error messages and help.</summary>
-    public const string AcceptedForms =
+    internal const string AcceptedForms =
         "host:port, [v6]:port, :port (loopback), *:port (all interfaces), tcp://host:port, udp://host:port, " +
         "unix:///path, unix://@name, unixgram:///path";
 
@@ -70,7 +70,7 @@ public sealed record Endpoint
     }
 
     /// <summary>The endpoint of an address the OS reported (a bound or peer address), with the given transport.</summary>
-    public static Endpoint FromEndPoint(EndPoint endPoint, TransportKind transport)
+    internal static Endpoint FromEndPoint(EndPoint endPoint, TransportKind transport)
     {
         switch (endPoint)
         {

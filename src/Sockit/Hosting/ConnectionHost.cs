@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net.Sockets;
 using Sockit.Endpoints;
+using Sockit.Observability;
 using Sockit.Transport;
 
 namespace Sockit.Hosting;
@@ -36,6 +37,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     private readonly ConcurrentDictionary<System.Net.IPAddress, int> _perClient = new();
     private readonly long[] _limits = new long[Enum.GetValues<HostLimit>().Length];
     private readonly long _started = Stopwatch.GetTimestamp();
+    private readonly KeyValuePair<string, object?> _endpointTag; // the metrics' tag: which server
     private readonly TaskCompletionSource _drained = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _accepting;
     private readonly Task _sweeping;
@@ -49,6 +51,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         _listener = listener;
         _service = service;
         _options = options;
+        _endpointTag = new("sockit.endpoint", listener.LocalEndpoint.ToString());
         _idleTimeout = options.IdleTimeout ?? defaultIdleTimeout;
         if (_idleTimeout <= TimeSpan.Zero) _idleTimeout = null;
         _accepting = AcceptLoopAsync();
@@ -174,6 +177,8 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         _open.TryAdd(connection, context);
         Interlocked.Increment(ref _openCount);
         Interlocked.Increment(ref _connections);
+        SockitMetrics.Accepted.Add(1, _endpointTag);
+        SockitMetrics.Open.Add(1, _endpointTag);
         _ = ServeAsync(connection, context, counted); // owned by _open: StopAsync waits for or cuts every one
     }
 
@@ -181,9 +186,19 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     {
         Interlocked.Increment(ref _rejected);
         Count(limit);
+        SockitMetrics.Rejected.Add(1, _endpointTag, new("reason", LimitNames[(int)limit]));
         _options.OnConnection?.Invoke(new ConnectionRecord(connection.RemoteEndpoint, TimeSpan.Zero, 0, 0, 0, outcome));
         connection.Reset();
     }
+
+    // The metrics' reason tags, by HostLimit.
+    private static readonly string[] LimitNames = [.. Enum.GetValues<HostLimit>().Select(limit => limit switch
+    {
+        HostLimit.PerClient => "per-client",
+        HostLimit.HeadTimeout => "head-timeout",
+        HostLimit.TooLarge => "too-large",
+        _ => limit.ToString().ToLowerInvariant(),
+    })];
 
     private void Count(HostLimit limit) => Interlocked.Increment(ref _limits[(int)limit]);
 
@@ -212,7 +227,15 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         {
             connection.Dispose();
             if (counted is not null) Release(counted);
-            if (context.LimitHit is { } limit) Count(limit);
+            if (context.LimitHit is { } limit)
+            {
+                Count(limit);
+                SockitMetrics.Cut.Add(1, _endpointTag, new("reason", LimitNames[(int)limit]));
+            }
+            SockitMetrics.Open.Add(-1, _endpointTag);
+            SockitMetrics.Duration.Record(Stopwatch.GetElapsedTime(started).TotalSeconds, _endpointTag);
+            SockitMetrics.BytesReceived.Add(connection.BytesReceived, _endpointTag);
+            SockitMetrics.BytesSent.Add(connection.BytesSent, _endpointTag);
             Interlocked.Add(ref _bytesReceived, connection.BytesReceived);
             Interlocked.Add(ref _bytesSent, connection.BytesSent);
             Interlocked.Add(ref _requests, context.Requests);

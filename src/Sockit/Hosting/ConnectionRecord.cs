@@ -9,4 +9,4 @@ namespace Sockit.Hosting;
 /// <param name="BytesSent">Bytes to the peer.</param>
 /// <param name="Requests">HTTP requests answered (0 for the other servers).</param>
 /// <param name="Outcome">"closed", "reset", "rejected: …", or the reason an HTTP exchange was refused.</param>
-public sealed record ConnectionRecord(Endpoint Peer, TimeSpan Duration, long BytesReceived, long BytesSent, int Requests, string Outcome);
+internal sealed record ConnectionRecord(Endpoint Peer, TimeSpan Duration, long BytesReceived, long BytesSent, int Requests, string Outcome);

@@ -65,7 +65,7 @@ internal sealed class DatagramHost
                 SocketReceiveFromResult received;
                 try
                 {
-                    received = await _channel.ReceiveFromAsync(request, _stopping.Token).ConfigureAwait(false);
+                    received = await _channel.ReceiveFromAddressAsync(request, _stopping.Token).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stopping.IsCancellationRequested)
                 {

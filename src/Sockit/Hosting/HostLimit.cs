@@ -1,7 +1,7 @@
 namespace Sockit.Hosting;
 
 /// <summary>The limits a host enforces, each counted when it turns a client away or ends a connection.</summary>
-public enum HostLimit
+internal enum HostLimit
 {
     /// <summary>Refused by the access rules (allow/deny).</summary>
     Denied,

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sockit.Servers.Http;
 using Sockit.Tracing;
 using Sockit.Transport;
@@ -26,13 +27,28 @@ public sealed record ServerOptions
     public TimeSpan? IdleTimeout { get; init; }
 
     /// <summary>Which clients are accepted; the others are reset at once.</summary>
-    public AccessPolicy Policy { get; init; } = AccessPolicy.AllowAll;
+    internal AccessPolicy Policy { get; init; } = AccessPolicy.AllowAll;
 
     /// <summary>How long open exchanges may run on after a stop is asked for, before they are cut.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
 
-    /// <summary>Receives every socket call, or null.</summary>
-    public ISocketTracer? Tracer { get; init; }
+    /// <summary>
+    /// Where a server logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest), and each finished connection at <c>Information</c>. Null logs nothing.
+    /// </summary>
+    public ILogger? Logger
+    {
+        get;
+        init
+        {
+            field = value;
+            _loggedCalls = value is null ? null : new LoggingSocketTracer(value);
+            _loggedConnections = value is null ? null : record => SockitLog.ConnectionEnded(value, record);
+        }
+    }
+
+    /// <summary>Receives every socket call, or null (then the <see cref="Logger"/>'s tracer, if any).</summary>
+    internal ISocketTracer? Tracer { get => field ?? _loggedCalls; init; }
+    private ISocketTracer? _loggedCalls;
 
     /// <summary>Permissions for a Unix socket file.</summary>
     public UnixFileMode? UnixFileMode { get; init; }
@@ -41,5 +57,6 @@ public sealed record ServerOptions
     public HttpEchoOptions Http { get; init; } = new();
 
     /// <summary>Told about each finished connection (or datagram), for a log. Called from many threads.</summary>
-    public Action<ConnectionRecord>? OnConnection { get; init; }
+    internal Action<ConnectionRecord>? OnConnection { get => field ?? _loggedConnections; init; }
+    private Action<ConnectionRecord>? _loggedConnections;
 }

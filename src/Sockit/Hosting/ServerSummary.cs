@@ -10,7 +10,7 @@ namespace Sockit.Hosting;
 public sealed record ServerSummary(long Connections, long Rejected, long BytesReceived, long BytesSent, long Requests, TimeSpan Uptime)
 {
     /// <summary>How often each limit turned a client away or ended a connection; limits that never acted are absent.</summary>
-    public IReadOnlyDictionary<HostLimit, long> Limits { get; init; } = new Dictionary<HostLimit, long>();
+    internal IReadOnlyDictionary<HostLimit, long> Limits { get; init; } = new Dictionary<HostLimit, long>();
 
     /// <summary>How often the host stopped accepting because it held MaxConnections (clients then waited in the backlog).</summary>
     public long AcceptPauses { get; init; }

@@ -14,10 +14,10 @@ namespace Sockit.Inspection;
 /// <param name="Closed">Ports that refused (nothing listening).</param>
 /// <param name="Filtered">Ports that gave no answer within the timeout.</param>
 /// <param name="Duration">How long the scan took.</param>
-public sealed record ScanResult(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, TimeSpan Duration);
+internal sealed record ScanResult(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, TimeSpan Duration);
 
 /// <summary>Which TCP ports of a host accept a connection (<c>nc -z</c> style): connect, note the answer, close.</summary>
-public static class PortScanner
+internal static class PortScanner
 {
     /// <summary>Parses a port list such as <c>1-1024,8080,9000-9010</c>; throws a usage error naming a bad part.</summary>
     public static IReadOnlyList<int> ParsePorts(string text)

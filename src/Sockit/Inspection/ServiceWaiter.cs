@@ -5,7 +5,7 @@ using Sockit.Transport;
 namespace Sockit.Inspection;
 
 /// <summary>Waits until services accept connections: connect, and on failure try again with a growing pause.</summary>
-public static class ServiceWaiter
+internal static class ServiceWaiter
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);

@@ -14,7 +14,7 @@ namespace Sockit.Inspection;
 /// <param name="Inode">The socket's inode, which links it to the processes holding it.</param>
 /// <param name="Pid">The owning process, when known (see <see cref="SocketTable.Read"/>).</param>
 /// <param name="Process">The owning process's name, when known.</param>
-public sealed record SocketEntry(
+internal sealed record SocketEntry(
     SocketKind Kind,
     string Family,
     string State,

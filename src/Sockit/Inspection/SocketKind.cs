@@ -1,7 +1,7 @@
 namespace Sockit.Inspection;
 
 /// <summary>The kind of a socket in the machine's tables.</summary>
-public enum SocketKind
+internal enum SocketKind
 {
     /// <summary>TCP over IPv4 or IPv6.</summary>
     Tcp,

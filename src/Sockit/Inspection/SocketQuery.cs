@@ -1,10 +1,10 @@
 namespace Sockit.Inspection;
 
 /// <summary>Which sockets <see cref="SocketTable.Read"/> returns. Empty sets mean "all".</summary>
-public sealed record SocketQuery
+internal sealed record SocketQuery
 {
     /// <summary>Kinds to include; empty for all.</summary>
-    public IReadOnlySet<SocketKind> Kinds { get; init; } = new HashSet<SocketKind>();
+    internal IReadOnlySet<SocketKind> Kinds { get; init; } = new HashSet<SocketKind>();
 
     /// <summary>IP families to include ("ipv4", "ipv6"); empty for both. Unix sockets are not affected.</summary>
     public IReadOnlySet<string> Families { get; init; } = new HashSet<string>();

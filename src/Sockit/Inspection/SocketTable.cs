@@ -8,14 +8,14 @@ namespace Sockit.Inspection;
 /// Every socket on this machine with its state, addresses, queues and owner, read from the kernel's tables in /proc/net
 /// (Linux), with owners found through /proc/PID/fd.
 /// </summary>
-public static partial class SocketTable
+internal static partial class SocketTable
 {
     private static readonly string[] TcpStates =
         ["?", "established", "syn-sent", "syn-recv", "fin-wait-1", "fin-wait-2", "time-wait", "close", "close-wait", "last-ack", "listen", "closing", "new-syn-recv"];
 
     /// <summary>The sockets that match <paramref name="query"/>, and whether owners are missing for lack of rights.</summary>
     /// <exception cref="SockitException">Not on Linux: the kernel tables this reads do not exist.</exception>
-    public static SocketSnapshot Read(SocketQuery? query = null)
+    internal static SocketSnapshot Read(SocketQuery? query = null)
     {
         query ??= new SocketQuery();
         if (!OperatingSystem.IsLinux() || !File.Exists("/proc/net/unix"))
@@ -80,7 +80,7 @@ public static partial class SocketTable
     }
 
     /// <summary>What ss -l counts as listening: TCP LISTEN, unconnected UDP and raw, listening or bound-unconnected Unix sockets.</summary>
-    public static bool IsListening(SocketEntry entry) => entry.State switch
+    internal static bool IsListening(SocketEntry entry) => entry.State switch
     {
         "listen" => true,
         "unconnected" => !entry.IsUnix || entry.LocalAddress.Length > 0,

@@ -6,7 +6,7 @@ namespace Sockit.Load;
 /// Latency histograms in HdrHistogram's log format (values in microseconds), so runs from many machines can be merged
 /// into one report with <see cref="Merge"/>, or read by any HdrHistogram tool.
 /// </summary>
-public static class LatencyLog
+internal static class LatencyLog
 {
     /// <summary>Writes <paramref name="histogram"/>, covering <paramref name="start"/> to <paramref name="end"/>, to a new file at <paramref name="path"/>.</summary>
     /// <exception cref="SockitException">The file cannot be written.</exception>

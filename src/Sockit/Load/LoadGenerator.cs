@@ -14,10 +14,16 @@ public static class LoadGenerator
 
     /// <summary>Runs the load described by <paramref name="options"/> until its duration or count is done.</summary>
     /// <param name="options">What to run.</param>
-    /// <param name="progress">Told where the run is about once a second, or null.</param>
     /// <param name="cancellationToken">Stops the run early; the result covers what ran.</param>
     /// <exception cref="SockitException">The options do not make sense together (a usage error).</exception>
-    public static async Task<LoadResult> RunAsync(LoadOptions options, IProgress<LoadProgress>? progress = null, CancellationToken cancellationToken = default)
+    public static Task<LoadResult> RunAsync(LoadOptions options, CancellationToken cancellationToken = default) =>
+        RunAsync(options, progress: null, cancellationToken);
+
+    /// <summary>Runs the load as the public overload does, telling <paramref name="progress"/> where the run is about once a second.</summary>
+    /// <param name="options">What to run.</param>
+    /// <param name="progress">Told where the run is about once a second, or null.</param>
+    /// <param name="cancellationToken">Stops the run early; the result covers what ran.</param>
+    internal static async Task<LoadResult> RunAsync(LoadOptions options, IProgress<LoadProgress>? progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
@@ -107,7 +113,7 @@ public static class LoadGenerator
 
     /// <summary>Checks that the options make sense together, before any traffic (RunAsync checks them too).</summary>
     /// <exception cref="SockitException">They do not; the message says which and why (a usage error).</exception>
-    public static void Validate(LoadOptions options)
+    internal static void Validate(LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
         static void Fail(string message) => throw new SockitException(SockitError.InvalidArgument, message);

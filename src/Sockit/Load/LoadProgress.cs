@@ -7,4 +7,4 @@ namespace Sockit.Load;
 /// <param name="BytesSent">Bytes sent so far.</param>
 /// <param name="BytesReceived">Bytes received so far.</param>
 /// <param name="RecentRequestsPerSecond">Requests per second over the last report interval.</param>
-public readonly record struct LoadProgress(TimeSpan Elapsed, long Requests, long Errors, long BytesSent, long BytesReceived, double RecentRequestsPerSecond);
+internal readonly record struct LoadProgress(TimeSpan Elapsed, long Requests, long Errors, long BytesSent, long BytesReceived, double RecentRequestsPerSecond);

@@ -40,7 +40,21 @@ public sealed record LoadResult
     public required IReadOnlyDictionary<int, long> Statuses { get; init; }
 
     /// <summary>Latency of every measured request in microseconds (open loop: from when it was due).</summary>
-    public required HistogramBase Latency { get; init; }
+    internal HistogramBase Latency { get; init; } = null!;
+
+    /// <summary>Measured requests that have a latency (the count behind the percentiles).</summary>
+    public long LatencyCount => Latency.TotalCount;
+
+    /// <summary>The latency at or below which <paramref name="percentile"/> percent of the measured requests completed.</summary>
+    /// <param name="percentile">From 0 to 100, for example 99.9.</param>
+    public TimeSpan LatencyAt(double percentile) =>
+        Latency.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(Latency.GetValueAtPercentile(percentile));
+
+    /// <summary>The slowest measured request.</summary>
+    public TimeSpan LatencyMax => TimeSpan.FromMicroseconds(Latency.GetMaxValue());
+
+    /// <summary>The mean latency of the measured requests.</summary>
+    public TimeSpan LatencyMean => Latency.TotalCount == 0 ? TimeSpan.Zero : TimeSpan.FromMicroseconds(Latency.GetMean());
 
     /// <summary>The requested open-loop rate, or null for a closed loop.</summary>
     public double? Rate { get; init; }

@@ -3,7 +3,7 @@ using Sockit.Tracing;
 namespace Sockit.Piping;
 
 /// <summary>How a bridge between a socket and a pair of streams (say stdin and stdout) behaves.</summary>
-public sealed record BridgeOptions
+internal sealed record BridgeOptions
 {
     /// <summary>End the conversation as soon as either side reaches EOF, instead of half-closing and waiting for the other.</summary>
     public bool CloseOnEof { get; init; }

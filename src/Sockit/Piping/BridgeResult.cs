@@ -1,7 +1,7 @@
 namespace Sockit.Piping;
 
 /// <summary>How a bridged conversation ended.</summary>
-public enum BridgeEnding
+internal enum BridgeEnding
 {
     /// <summary>Both directions finished normally.</summary>
     Completed,
@@ -18,4 +18,4 @@ public enum BridgeEnding
 /// <param name="BytesReceived">Bytes from the socket to the output.</param>
 /// <param name="Duration">How long the conversation lasted.</param>
 /// <param name="Ending">Why it ended.</param>
-public sealed record BridgeResult(long BytesSent, long BytesReceived, TimeSpan Duration, BridgeEnding Ending);
+internal sealed record BridgeResult(long BytesSent, long BytesReceived, TimeSpan Duration, BridgeEnding Ending);

@@ -11,7 +11,7 @@ namespace Sockit.Piping;
 /// Pipes a datagram socket (UDP or Unix datagram) to an input and an output: each input read becomes one datagram,
 /// each datagram received is written out whole.
 /// </summary>
-public static class DatagramBridge
+internal static class DatagramBridge
 {
     /// <summary>How long a client waits for replies after its input ends, when no idle timeout is given.</summary>
     public static readonly TimeSpan DefaultReplyWait = TimeSpan.FromSeconds(2);
@@ -128,7 +128,7 @@ public static class DatagramBridge
             {
                 while (true)
                 {
-                    var result = await channel.ReceiveFromAsync(buffer, stop.Token).ConfigureAwait(false);
+                    var result = await channel.ReceiveFromAddressAsync(buffer, stop.Token).ConfigureAwait(false);
                     var peer = Endpoint.FromEndPoint(result.RemoteEndPoint, channel.LocalEndpoint.Transport);
                     if (!options.Policy.Allows(peer))
                     {

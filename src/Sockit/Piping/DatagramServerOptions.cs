@@ -4,7 +4,7 @@ using Sockit.Transport;
 namespace Sockit.Piping;
 
 /// <summary>How <see cref="DatagramBridge.RunServerAsync"/> treats its peers.</summary>
-public sealed record DatagramServerOptions
+internal sealed record DatagramServerOptions
 {
     /// <summary>Send the input to every peer seen (up to <see cref="MaxPeers"/>), not only to the one that sent last.</summary>
     public bool KeepOpen { get; init; }

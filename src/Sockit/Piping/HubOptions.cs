@@ -4,7 +4,7 @@ using Sockit.Transport;
 namespace Sockit.Piping;
 
 /// <summary>How <see cref="StreamHub"/> serves many clients at once.</summary>
-public sealed record HubOptions
+internal sealed record HubOptions
 {
     /// <summary>Clients served at once; more are accepted and closed at once with a reset, so they do not hang.</summary>
     public int MaxClients { get; init; } = 64;

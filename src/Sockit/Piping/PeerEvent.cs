@@ -3,7 +3,7 @@ using Sockit.Endpoints;
 namespace Sockit.Piping;
 
 /// <summary>What happened with a peer of a server.</summary>
-public enum PeerEventKind
+internal enum PeerEventKind
 {
     /// <summary>A client connected and was accepted.</summary>
     Connected,
@@ -17,4 +17,4 @@ public enum PeerEventKind
 /// <param name="Kind">What happened.</param>
 /// <param name="Peer">Who it happened to.</param>
 /// <param name="Detail">Why, or the counts at the end of a conversation.</param>
-public sealed record PeerEvent(PeerEventKind Kind, Endpoint Peer, string? Detail = null);
+internal sealed record PeerEvent(PeerEventKind Kind, Endpoint Peer, string? Detail = null);

@@ -10,7 +10,7 @@ namespace Sockit.Piping;
 /// half-close done right: at input EOF the socket's sending side is shut down (the peer reads EOF) while the reply is
 /// still read to the end; when the peer finishes first, the input is still sent until it ends.
 /// </summary>
-public static class StreamBridge
+internal static class StreamBridge
 {
     /// <summary>Runs the conversation until it ends; the caller still owns and disposes the connection.</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>

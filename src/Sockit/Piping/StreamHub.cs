@@ -10,7 +10,7 @@ namespace Sockit.Piping;
 /// written to the output, each read whole; the input is sent to every connected client. At input EOF every client's
 /// sending side is shut down; a client is closed once both its directions are done.
 /// </summary>
-public sealed class StreamHub
+internal sealed class StreamHub
 {
     private readonly Listener _listener;
     private readonly HubOptions _options;

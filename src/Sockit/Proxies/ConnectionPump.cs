@@ -9,7 +9,7 @@ namespace Sockit.Proxies;
 /// (half-close passes through, the other direction goes on), and a reset on one side becomes a reset on the other.
 /// Each direction reads only when the previous write is done, so a slow reader slows the writer and memory stays bounded.
 /// </summary>
-public static class ConnectionPump
+internal static class ConnectionPump
 {
     /// <summary>The toxics of a relay without faults: none, ever (nothing may add to it).</summary>
     internal static readonly FaultSet NoFaults = new();

@@ -74,7 +74,7 @@ internal sealed class DatagramRelay : IProxyRunner
             System.Net.Sockets.SocketReceiveFromResult received;
             try
             {
-                received = await _front.ReceiveFromAsync(buffer, _stop.Token).ConfigureAwait(false);
+                received = await _front.ReceiveFromAddressAsync(buffer, _stop.Token).ConfigureAwait(false);
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || _stop.IsCancellationRequested)
             {

@@ -1,5 +1,6 @@
 using Sockit.Endpoints;
 using Sockit.Hosting;
+using Sockit.Proxies.Control;
 using Sockit.Proxies.Faults;
 
 namespace Sockit.Proxies;
@@ -12,6 +13,8 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Proxy> _proxies = new(StringComparer.Ordinal);
+
+    private readonly List<ControlApi> _apis = [];
 
     /// <summary>The proxies, by name.</summary>
     public IReadOnlyList<Proxy> All
@@ -32,7 +35,7 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
 
     /// <summary>Creates and (when enabled) starts a proxy.</summary>
     /// <exception cref="SockitException">The name is taken (<see cref="SockitError.AlreadyExists"/>), or the proxy cannot start.</exception>
-    public async Task<Proxy> AddAsync(ProxyDefinition definition, CancellationToken cancellationToken = default)
+    internal async Task<Proxy> AddAsync(ProxyDefinition definition, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definition);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -53,7 +56,7 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
     /// changed is replaced, an unchanged one is left running as it is. Proxies not named are kept.
     /// </summary>
     /// <exception cref="SockitException">A proxy cannot start; those before it in the list stay created.</exception>
-    public async Task<IReadOnlyList<Proxy>> PopulateAsync(IEnumerable<ProxyDefinition> definitions, CancellationToken cancellationToken = default)
+    internal async Task<IReadOnlyList<Proxy>> PopulateAsync(IEnumerable<ProxyDefinition> definitions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definitions);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -106,9 +109,29 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
         }
     }
 
+    /// <summary>Creates and (when <paramref name="enabled"/>) starts a proxy from <paramref name="listen"/> to <paramref name="upstream"/>.</summary>
+    /// <exception cref="SockitException">The name is taken (<see cref="SockitError.AlreadyExists"/>), or the proxy cannot start.</exception>
+    public Task<Proxy> AddAsync(string name, Endpoint listen, Endpoint upstream, bool enabled = true, CancellationToken cancellationToken = default) =>
+        AddAsync(new ProxyDefinition(name, listen, upstream, enabled), cancellationToken);
+
+    /// <summary>
+    /// Serves toxiproxy's HTTP API for this collection on <paramref name="endpoint"/> (port 0: the OS picks), so that
+    /// toxiproxy's clients can change it; the API stops with the collection.
+    /// </summary>
+    /// <returns>Where the API listens.</returns>
+    public async Task<Endpoint> StartApiAsync(Endpoint endpoint, CancellationToken cancellationToken = default)
+    {
+        var api = await ControlApi.StartAsync(endpoint, this, serverOptions, cancellationToken).ConfigureAwait(false);
+        lock (_apis) _apis.Add(api);
+        return api.LocalEndpoint;
+    }
+
     /// <summary>Stops every proxy (draining, as <see cref="Proxy.StopAsync"/> does) and returns the totals of all of them.</summary>
     public async Task<ServerSummary> StopAsync(CancellationToken cancellationToken = default)
     {
+        ControlApi[] apis;
+        lock (_apis) { apis = [.. _apis]; _apis.Clear(); }
+        foreach (var api in apis) await api.DisposeAsync().ConfigureAwait(false);
         var summaries = await Task.WhenAll(All.Select(p => p.StopAsync(cancellationToken))).ConfigureAwait(false);
         return new ServerSummary(summaries.Sum(s => s.Connections), summaries.Sum(s => s.Rejected), summaries.Sum(s => s.BytesReceived),
             summaries.Sum(s => s.BytesSent), summaries.Sum(s => s.Requests), summaries.Length == 0 ? TimeSpan.Zero : summaries.Max(s => s.Uptime));

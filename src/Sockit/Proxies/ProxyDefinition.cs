@@ -9,4 +9,4 @@ namespace Sockit.Proxies;
 /// <param name="Upstream">Where to relay to.</param>
 /// <param name="Enabled">Whether it should be up.</param>
 /// <param name="Toxics">Toxics to start with.</param>
-public sealed record ProxyDefinition(string Name, Endpoint Listen, Endpoint Upstream, bool Enabled = true, IReadOnlyList<Toxic>? Toxics = null);
+internal sealed record ProxyDefinition(string Name, Endpoint Listen, Endpoint Upstream, bool Enabled = true, IReadOnlyList<Toxic>? Toxics = null);

@@ -10,7 +10,7 @@ public sealed record ProxyOptions
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Where to record every conversation ('&gt;' client to upstream, '&lt;' back, with connection ids), or null.</summary>
-    public ConversationDump? Dump { get; init; }
+    internal ConversationDump? Dump { get; init; }
 
     /// <summary>A UDP proxy ends a client's session (and its socket to the upstream) after this long without traffic either way.</summary>
     public TimeSpan DatagramIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);

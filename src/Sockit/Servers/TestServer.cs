@@ -11,7 +11,7 @@ namespace Sockit.Servers;
 public sealed class TestServer : IAsyncDisposable
 {
     /// <summary>The idle timeout of the test servers when the options name none.</summary>
-    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
+    internal static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromMinutes(5);
 
     private readonly ServerOptions _options;
     private readonly ConnectionHost? _stream;

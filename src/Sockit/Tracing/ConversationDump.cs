@@ -10,7 +10,7 @@ namespace Sockit.Tracing;
 /// tester can read a relayed conversation afterwards: <c>&gt;</c> is client to upstream, <c>&lt;</c> upstream to client.
 /// Safe to use from every connection's tasks at once.
 /// </summary>
-public sealed class ConversationDump : IDisposable
+internal sealed class ConversationDump : IDisposable
 {
     private readonly TextWriter _writer;
     private readonly DumpFormat _format;

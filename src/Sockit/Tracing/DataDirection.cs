@@ -1,7 +1,7 @@
 namespace Sockit.Tracing;
 
 /// <summary>Which way bytes moved, seen from this side.</summary>
-public enum DataDirection
+internal enum DataDirection
 {
     /// <summary>Sent to the peer (shown as '&gt;').</summary>
     Sent,

@@ -1,7 +1,7 @@
 namespace Sockit.Tracing;
 
 /// <summary>How a <see cref="ConversationDump"/> writes the bytes.</summary>
-public enum DumpFormat
+internal enum DumpFormat
 {
     /// <summary>One line per chunk, printable bytes as they are and the rest escaped (<c>\r \n \t \xNN</c>).</summary>
     Text,

@@ -3,7 +3,7 @@ using System.Net.Sockets;
 namespace Sockit.Tracing;
 
 /// <summary>The POSIX errno name behind a <see cref="SocketError"/>, as strace and man pages spell it.</summary>
-public static class ErrnoNames
+internal static class ErrnoNames
 {
     /// <summary>The errno name, such as ECONNREFUSED; the enum name where no errno matches.</summary>
     public static string Of(SocketError error) => error switch

@@ -7,7 +7,7 @@ namespace Sockit.Tracing;
 /// Writes the bytes of a conversation as a hexdump: '&gt;' for sent, '&lt;' for received, an offset counted per direction,
 /// 16 bytes a line in hex and as printable ASCII. Safe to call from the send and receive tasks at once.
 /// </summary>
-public sealed class HexDumpWriter : IDataDump
+internal sealed class HexDumpWriter : IDataDump
 {
     private const int BytesPerLine = 16;
     private readonly TextWriter _writer;

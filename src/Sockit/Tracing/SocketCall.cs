@@ -1,7 +1,7 @@
 namespace Sockit.Tracing;
 
 /// <summary>The socket system calls Sockit reports to a tracer: the seven steps and the calls around them.</summary>
-public enum SocketCall
+internal enum SocketCall
 {
     /// <summary>socket(): a new socket.</summary>
     Socket,

@@ -11,7 +11,7 @@ namespace Sockit.Tracing;
 /// <param name="StartTimestamp">When the call began, as a <see cref="System.Diagnostics.Stopwatch"/> timestamp.</param>
 /// <param name="EndTimestamp">When the call returned, as a <see cref="System.Diagnostics.Stopwatch"/> timestamp.</param>
 /// <param name="Note">What the result means, when it needs saying (the peer of an accept, the port a bind got).</param>
-public readonly record struct SocketCallEvent(
+internal readonly record struct SocketCallEvent(
     SocketCall Call,
     int Fd,
     string? Arguments,

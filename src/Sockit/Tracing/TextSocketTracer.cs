@@ -9,7 +9,7 @@ namespace Sockit.Tracing;
 /// or errno name, and how long the call took. Runs of send() or recv() on one socket are folded into one line, so a
 /// gigabyte transfer reads as a handful of lines rather than a quarter of a million.
 /// </summary>
-public sealed class TextSocketTracer : ISocketTracer, IDisposable
+internal sealed class TextSocketTracer : ISocketTracer, IDisposable
 {
     private readonly Sink _sink;
     private readonly string _label;

@@ -8,7 +8,7 @@ namespace Sockit.Transport;
 /// Which clients a server accepts, by address: a client matching any deny rule is refused; when allow rules exist, a
 /// client must match one of them. Unix-socket clients have no IP address and are governed by file permissions instead.
 /// </summary>
-public sealed class AccessPolicy
+internal sealed class AccessPolicy
 {
     private readonly IPNetwork[] _allow;
     private readonly IPNetwork[] _deny;

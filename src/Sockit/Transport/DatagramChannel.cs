@@ -44,7 +44,7 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
     public Endpoint? RemoteEndpoint { get; }
 
     /// <summary>The underlying socket, for options Sockit does not cover.</summary>
-    public Socket Socket => _socket;
+    internal Socket Socket => _socket;
 
     /// <summary>Binds a datagram server socket to <paramref name="endpoint"/>.</summary>
     public static async Task<DatagramChannel> BindAsync(Endpoint endpoint, ListenerOptions? options = null, CancellationToken cancellationToken = default)
@@ -89,7 +89,7 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
 
     /// <summary>Sends one datagram to <paramref name="peer"/>.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    public async ValueTask SendToAsync(ReadOnlyMemory<byte> datagram, EndPoint peer, CancellationToken cancellationToken = default)
+    internal async ValueTask SendToAsync(ReadOnlyMemory<byte> datagram, EndPoint peer, CancellationToken cancellationToken = default)
     {
         var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
         try
@@ -102,6 +102,21 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
             _tracer?.Record(new SocketCallEvent(SocketCall.SendTo, _fd, null, -1, ex.SocketErrorCode, start, Stopwatch.GetTimestamp()));
             throw Failures.Transfer(ex, Endpoint.FromEndPoint(peer, LocalEndpoint.Transport));
         }
+    }
+
+    /// <summary>Sends one datagram to <paramref name="peer"/> (an address, or a Unix datagram socket's path).</summary>
+    public async ValueTask SendToAsync(ReadOnlyMemory<byte> datagram, Endpoint peer, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(peer);
+        var addresses = await Resolver.ResolveAsync(peer, cancellationToken).ConfigureAwait(false);
+        await SendToAsync(datagram, addresses[0], cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Receives one datagram from anyone; returns its length and who sent it (reply with <see cref="SendToAsync(ReadOnlyMemory{byte}, Endpoint, CancellationToken)"/>).</summary>
+    public async ValueTask<(int Length, Endpoint From)> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    {
+        var result = await ReceiveFromAddressAsync(buffer, cancellationToken).ConfigureAwait(false);
+        return (result.ReceivedBytes, Endpoint.FromEndPoint(result.RemoteEndPoint, LocalEndpoint.Transport));
     }
 
     /// <summary>Receives one datagram from the connected peer; returns its length.</summary>
@@ -124,7 +139,7 @@ public sealed class DatagramChannel : IAsyncDisposable, IDisposable
 
     /// <summary>Receives one datagram from anyone; returns its length and sender.</summary>
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
-    public async ValueTask<SocketReceiveFromResult> ReceiveFromAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+    internal async ValueTask<SocketReceiveFromResult> ReceiveFromAddressAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
     {
         var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
         try

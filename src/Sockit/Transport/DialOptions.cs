@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sockit.Tracing;
 
 namespace Sockit.Transport;
@@ -14,6 +15,20 @@ public sealed record DialOptions
     /// <summary>SO_RCVBUF before connecting (the kernel doubles it): a small one makes a slow reader, as slow-read attacks are.</summary>
     public int? ReceiveBufferSize { get; init; }
 
-    /// <summary>Receives every socket call, or null for none.</summary>
-    public ISocketTracer? Tracer { get; init; }
+    /// <summary>
+    /// Where a client logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest). Null logs nothing.
+    /// </summary>
+    public ILogger? Logger
+    {
+        get;
+        init
+        {
+            field = value;
+            _loggedCalls = value is null ? null : new LoggingSocketTracer(value);
+        }
+    }
+
+    /// <summary>Receives every socket call, or null (then the <see cref="Logger"/>'s tracer, if any).</summary>
+    internal ISocketTracer? Tracer { get => field ?? _loggedCalls; init; }
+    private ISocketTracer? _loggedCalls;
 }

@@ -103,7 +103,7 @@ internal sealed unsafe class IoLoop
     public Turn YieldTurn() => new(this);
 
     /// <summary>The awaitable of <see cref="YieldTurn"/>: never complete at once, resumed by posted work on the loop.</summary>
-    public readonly struct Turn(IoLoop loop) : ICriticalNotifyCompletion
+    internal readonly struct Turn(IoLoop loop) : ICriticalNotifyCompletion
     {
         public Turn GetAwaiter() => this;
 

@@ -120,7 +120,7 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
     /// Waits for the next client that <paramref name="policy"/> allows; others are reset at once (they see ECONNRESET
     /// rather than hanging) and reported to <paramref name="onRejected"/>.
     /// </summary>
-    public async Task<Connection> AcceptAsync(AccessPolicy policy, Action<Endpoint>? onRejected, CancellationToken cancellationToken = default)
+    internal async Task<Connection> AcceptAsync(AccessPolicy policy, Action<Endpoint>? onRejected, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(policy);
         while (true)

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging;
 using Sockit.Tracing;
 
 namespace Sockit.Transport;
@@ -14,8 +15,22 @@ public sealed record ListenerOptions
     /// </summary>
     public bool NoDelay { get; init; }
 
-    /// <summary>Receives every socket call, or null for none.</summary>
-    public ISocketTracer? Tracer { get; init; }
+    /// <summary>
+    /// Where a listener logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest). Null logs nothing.
+    /// </summary>
+    public ILogger? Logger
+    {
+        get;
+        init
+        {
+            field = value;
+            _loggedCalls = value is null ? null : new LoggingSocketTracer(value);
+        }
+    }
+
+    /// <summary>Receives every socket call, or null (then the <see cref="Logger"/>'s tracer, if any).</summary>
+    internal ISocketTracer? Tracer { get => field ?? _loggedCalls; init; }
+    private ISocketTracer? _loggedCalls;
 
     /// <summary>Permissions for a Unix socket file, such as 0600 for the owner only; null keeps the umask's.</summary>
     public UnixFileMode? UnixFileMode { get; init; }

@@ -9,7 +9,7 @@ namespace Sockit.Transport;
 /// </summary>
 internal static partial class UnixSocketFile
 {
-    public enum State
+    internal enum State
     {
         Absent,
         Stale,

@@ -9,7 +9,7 @@ namespace Sockit.Proxies.Control;
 /// <c>/populate</c>, <c>/proxies/{name}/toxics</c>, <c>/reset</c>, <c>/version</c>), so existing toxiproxy clients
 /// create proxies, add toxics and take proxies down without a change.
 /// </summary>
-public sealed class ControlApi : IAsyncDisposable
+internal sealed class ControlApi : IAsyncDisposable
 {
     private readonly ConnectionHost _server;
 

@@ -6,7 +6,7 @@ namespace Sockit.Proxies.Control;
 /// A toxiproxy config file: a JSON array of proxies (<c>name</c>, <c>listen</c>, <c>upstream</c>, optional
 /// <c>enabled</c>, and as a Sockit extension <c>toxics</c>), the same shape <c>POST /populate</c> takes.
 /// </summary>
-public static class ProxyConfig
+internal static class ProxyConfig
 {
     /// <summary>Parses the JSON text of a config file.</summary>
     /// <exception cref="SockitException">Malformed JSON, or a proxy or toxic that is not valid.</exception>

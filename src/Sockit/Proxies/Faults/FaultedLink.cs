@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Diagnostics;
+using Sockit.Observability;
 using Sockit.Piping;
 using Sockit.Tracing;
 using Sockit.Transport;
@@ -146,6 +147,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                     foreach (var toxic in toxics)
                     {
                         if (!Affects(toxic)) continue;
+                        SockitMetrics.ToxicsFired.Add(1, new KeyValuePair<string, object?>("type", toxic.Type));
                         switch (toxic.Type)
                         {
                             case ToxicTypes.Latency:
@@ -258,6 +260,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
             foreach (var name in since.Keys.Where(name => snapshot.All.All(t => t.Name != name)).ToList()) since.Remove(name);
             if (next is not null && due <= now)
             {
+                SockitMetrics.ToxicsFired.Add(1, new KeyValuePair<string, object?>("type", next.Type));
                 End(next.Type == ToxicTypes.ResetPeer ? LinkEnd.Reset : LinkEnd.Closed,
                     next.Type == ToxicTypes.ResetPeer ? $"reset by {next.Name}" : $"closed by {next.Name}");
                 return;

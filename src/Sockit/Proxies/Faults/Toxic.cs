@@ -77,7 +77,7 @@ public sealed class Toxic
     /// <c>latency:latency=100,jitter=20,stream=both</c>. "both" gives one toxic per direction.
     /// </summary>
     /// <exception cref="SockitException">The text does not describe a valid toxic.</exception>
-    public static IReadOnlyList<Toxic> Parse(string text)
+    internal static IReadOnlyList<Toxic> Parse(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
         var colon = text.IndexOf(':');
@@ -125,7 +125,7 @@ public sealed class Toxic
     }
 
     /// <summary>"upstream" or "downstream", as toxiproxy writes it.</summary>
-    public static string StreamName(ToxicStream stream) => stream == ToxicStream.Upstream ? "upstream" : "downstream";
+    internal static string StreamName(ToxicStream stream) => stream == ToxicStream.Upstream ? "upstream" : "downstream";
 
     /// <summary>The attribute's value.</summary>
     internal long this[string attribute] => Attributes[attribute];

@@ -1,0 +1,131 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using Sockit.Endpoints;
+using Sockit.Hosting;
+using Sockit.Proxies;
+using Sockit.Proxies.Faults;
+using Sockit.Servers;
+using Sockit.Transport;
+
+namespace Sockit.Tests;
+
+/// <summary>What dotnet-counters, OpenTelemetry and an ILogger see of a server under real traffic.</summary>
+public sealed class ObservabilityTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Meter_counts_connections_and_bytes_of_one_server()
+    {
+        using var metrics = new Measurements();
+        var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var endpoint = server.LocalEndpoint.ToString();
+        long sent = 0;
+        for (var i = 0; i < 3; i++)
+        {
+            await using var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token);
+            var data = RandomNumberGenerator.GetBytes(1000 * (i + 1));
+            var sending = client.SendAndShutdownAsync(data);
+            Assert.Equal(data.Length, (await client.ReadToEndAsync()).Length);
+            await sending;
+            sent += data.Length;
+        }
+        await server.StopAsync(Token); // every connection has ended, and been counted, when the stop returns
+
+        Assert.Equal(3, metrics.Sum("sockit.connections.accepted", endpoint));
+        Assert.Equal(0, metrics.Sum("sockit.connections.open", endpoint));
+        Assert.Equal(sent, metrics.Sum("sockit.bytes.received", endpoint));
+        Assert.Equal(sent, metrics.Sum("sockit.bytes.sent", endpoint));
+        Assert.Equal(3, metrics.Count("sockit.connection.duration", endpoint));
+    }
+
+    [Fact]
+    public async Task Meter_counts_rejections_by_reason_and_toxics_fired()
+    {
+        using var metrics = new Measurements();
+        await using var upstream = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        await using var proxy = await Proxy.StartAsync("metered", Endpoint.Parse("127.0.0.1:0"), upstream.LocalEndpoint,
+            serverOptions: new ServerOptions { MaxConnectionsPerClient = 1 }, cancellationToken: Token);
+        proxy.Faults.Add(Toxic.Create("latency", attributes: [new("latency", 1)]));
+        await using var first = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
+        await first.SendAsync("ping"u8.ToArray(), Token);
+        var buffer = new byte[4];
+        var read = 0;
+        while (read < 4) read += await first.ReceiveAsync(buffer.AsMemory(read), Token);
+
+        // A second connection from the same address is over the per-client limit: reset at accept.
+        await using var second = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
+        await Assert.ThrowsAsync<SockitException>(async () =>
+        {
+            while (await second.ReceiveAsync(buffer, Token) > 0) { }
+            throw new SockitException(SockitError.Other, "closed instead of reset");
+        });
+
+        Assert.Equal(1, metrics.Sum("sockit.connections.rejected", proxy.Listen.ToString(), ("reason", "per-client")));
+        Assert.True(metrics.Sum("sockit.toxics.fired", null, ("type", "latency")) >= 1);
+    }
+
+    [Fact]
+    public async Task Logger_receives_socket_calls_and_finished_connections()
+    {
+        var logger = new ListLogger();
+        var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), new ServerOptions { Logger = logger }, Token);
+        await using (var client = await Dialer.ConnectAsync(server.LocalEndpoint, new DialOptions { Logger = logger }, Token))
+        {
+            var sending = client.SendAndShutdownAsync("hello"u8.ToArray());
+            Assert.Equal(5, (await client.ReadToEndAsync()).Length);
+            await sending;
+        }
+        await server.StopAsync(Token);
+
+        var entries = logger.Entries.ToList();
+        Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.Event == "SocketCall" && e.Message.StartsWith("listen(", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Level == LogLevel.Debug && e.Event == "SocketCall" && e.Message.StartsWith("connect(", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Level == LogLevel.Trace && e.Event == "SocketCall" && e.Message.StartsWith("send(", StringComparison.Ordinal));
+        Assert.Contains(entries, e => e.Level == LogLevel.Information && e.Event == "ConnectionEnded" && e.Message.Contains("5 bytes in, 5 bytes out", StringComparison.Ordinal));
+    }
+
+    /// <summary>Listens to the Sockit meter and sums what was measured, by instrument and tags.</summary>
+    private sealed class Measurements : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentQueue<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> _seen = new();
+
+        public Measurements()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == "Sockit") listener.EnableMeasurementEvents(instrument);
+            };
+            _listener.SetMeasurementEventCallback<long>((instrument, value, tags, _) => _seen.Enqueue((instrument.Name, value, tags.ToArray())));
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) => _seen.Enqueue((instrument.Name, value, tags.ToArray())));
+            _listener.Start();
+        }
+
+        public long Sum(string name, string? endpoint, params (string Key, string Value)[] tags) =>
+            (long)Matching(name, endpoint, tags).Sum(m => m.Value);
+
+        public int Count(string name, string? endpoint) => Matching(name, endpoint, []).Count();
+
+        private IEnumerable<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string name, string? endpoint, (string Key, string Value)[] tags) =>
+            _seen.Where(m => m.Name == name
+                && (endpoint is null || m.Tags.Any(t => t.Key == "sockit.endpoint" && (string?)t.Value == endpoint))
+                && tags.All(wanted => m.Tags.Any(t => t.Key == wanted.Key && (string?)t.Value == wanted.Value)));
+
+        public void Dispose() => _listener.Dispose();
+    }
+
+    private sealed class ListLogger : ILogger
+    {
+        public ConcurrentQueue<(LogLevel Level, string? Event, string Message)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((logLevel, eventId.Name, formatter(state, exception)));
+    }
+}
