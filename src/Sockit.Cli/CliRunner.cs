@@ -65,7 +65,7 @@ internal static class CliRunner
         }
         catch (SockitException ex)
         {
-            Reporter.Error(ex.Message);
+            Reporter.Error(Rendering.ErrorHints.Explain(ex));
             return ex.IsUsageError ? Usage : Failure;
         }
         catch (UsageException ex)

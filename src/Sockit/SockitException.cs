@@ -1,4 +1,5 @@
 using System.Net.Sockets;
+using Sockit.Endpoints;
 
 namespace Sockit;
 
@@ -16,6 +17,16 @@ public sealed class SockitException : Exception
 
     /// <summary>The kind of failure.</summary>
     public SockitError Error { get; }
+
+    /// <summary>The endpoint the failure concerns (the server that refused, the address that is in use), when there is one.</summary>
+    public Endpoint? Endpoint { get; internal set; }
+
+    /// <summary>
+    /// The option that would change the outcome, named as its property in the options record (for example
+    /// <c>ConnectTimeout</c> of <c>DialOptions</c>, <c>Message</c> of <c>LoadOptions</c>), when a limit or a missing
+    /// value caused the failure.
+    /// </summary>
+    public string? Limit { get; internal init; }
 
     /// <summary>The socket error the OS reported, when the failure came from a socket call.</summary>
     public SocketError? SocketError => (InnerException as SocketException)?.SocketErrorCode;

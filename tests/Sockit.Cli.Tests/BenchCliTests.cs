@@ -59,22 +59,27 @@ public sealed class BenchCliTests
         Assert.Equal(300, result.GetProperty("statuses").GetProperty("404").GetInt64());
     }
 
+    /// <summary>
+    /// Load from several machines, as deploy/k8s runs it: bench processes at once, each writing its histogram, then one
+    /// merge. The merged count is the sum, and its slowest request the slowest of all.
+    /// </summary>
     [Fact]
-    public async Task Two_runs_written_with_hdr_out_merge_into_one_report()
+    public async Task Parallel_runs_written_with_hdr_out_merge_into_one_report()
     {
         var (server, address) = await ServeAsync("echo");
         await using var _ = server;
-        var first = TempPath.Socket(".hlog");
-        var second = TempPath.Socket(".hlog");
-        await BenchJsonAsync(address, "-n", "700", "--hdr-out", first);
-        await BenchJsonAsync(address, "-n", "300", "-c", "3", "--hdr-out", second);
-        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", "merge", first, second, "--json");
-        File.Delete(first);
-        File.Delete(second);
+        string[] files = [TempPath.Socket(".hlog"), TempPath.Socket(".hlog"), TempPath.Socket(".hlog")];
+        int[] counts = [700, 300, 200];
+        var runs = await Task.WhenAll(files.Select((file, i) => BenchJsonAsync(address, "-n", counts[i].ToString(CultureInfo.InvariantCulture),
+            "-c", (i + 1).ToString(CultureInfo.InvariantCulture), "--hdr-out", file)));
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", ["bench", "merge", .. files, "--json"]);
+        foreach (var file in files) File.Delete(file);
         Assert.True(exit == 0, stderr);
         using var merged = JsonDocument.Parse(stdout);
-        Assert.Equal(2, merged.RootElement.GetProperty("files").GetInt32());
-        Assert.Equal(1000, merged.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal(3, merged.RootElement.GetProperty("files").GetInt32());
+        Assert.Equal(counts.Sum(), merged.RootElement.GetProperty("requests").GetInt64());
+        Assert.Equal(runs.Max(run => run.GetProperty("latencyMicros").GetProperty("max").GetInt64()),
+            merged.RootElement.GetProperty("latencyMicros").GetProperty("max").GetInt64());
     }
 
     [Fact]
@@ -100,7 +105,7 @@ public sealed class BenchCliTests
     }
 
     [Theory]
-    [InlineData(new[] { "127.0.0.1:9", "-m", "stream", "-r", "10" }, "--count and --rate do not apply")]
+    [InlineData(new[] { "127.0.0.1:9", "-m", "stream", "-r", "10" }, "do not apply; drop --count and --rate")]
     [InlineData(new[] { "udp://127.0.0.1:9", "-m", "http" }, "http needs a stream endpoint")]
     [InlineData(new[] { "127.0.0.1:9", "--msg", "a", "--size", "4" }, "give one of --msg, --msg-file and --size")]
     [InlineData(new[] { "127.0.0.1:9", "--msg", @"bad\q" }, @"unknown escape '\q'")]

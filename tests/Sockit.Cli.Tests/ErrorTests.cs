@@ -61,7 +61,7 @@ public sealed class ErrorTests
             }
             var (exit, _, stderr) = await SockitCli.RunAsync("", "connect", target.ToString(), "--connect-timeout", "500ms");
             Assert.Equal(1, exit);
-            AssertOneLine(stderr, "timed out after 500ms");
+            AssertOneLine(stderr, "timed out after 500ms: the host did not answer; check that it is up, or raise --connect-timeout");
         }
         finally
         {

@@ -214,7 +214,7 @@ public sealed class LoadTests
 
     [Theory]
     [InlineData(LoadMode.Stream, "udp://127.0.0.1:9", null, "stream needs a stream endpoint")]
-    [InlineData(LoadMode.Stream, "127.0.0.1:9", 100.0, "--count and --rate do not apply")]
+    [InlineData(LoadMode.Stream, "127.0.0.1:9", 100.0, "a count and a rate do not apply")]
     [InlineData(LoadMode.PingPong, "*:9", null, "is every interface, not a server to load")]
     public async Task Options_that_do_not_fit_together_are_refused_before_any_traffic(LoadMode mode, string target, double? rate, string message)
     {

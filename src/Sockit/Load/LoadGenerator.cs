@@ -116,7 +116,7 @@ public static class LoadGenerator
     internal static void Validate(LoadOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        static void Fail(string message) => throw new SockitException(SockitError.InvalidArgument, message);
+        static void Fail(string message, string? limit = null) => throw new SockitException(SockitError.InvalidArgument, message) { Limit = limit };
         if (options.Connections < 1) Fail("connections must be 1 or more");
         if (options.Rate is <= 0 or double.NaN) Fail("the rate must be more than 0 requests per second");
         if (options.ConnectRate is <= 0 or double.NaN) Fail("the connect rate must be more than 0 connections per second");
@@ -126,9 +126,9 @@ public static class LoadGenerator
         if (!options.Target.IsStream && options.Mode != LoadMode.PingPong)
             Fail($"{options.Mode.ToString().ToLowerInvariant()} needs a stream endpoint (TCP or unix://); over {options.Target.Transport.ToString().ToLowerInvariant()} only pingpong runs");
         if (options.Target.Transport == TransportKind.UnixDatagram) Fail("bench loads TCP, Unix stream and UDP endpoints; unixgram:// is not supported");
-        if (options.Mode is LoadMode.PingPong or LoadMode.Stream && options.Message.IsEmpty) Fail("the message is empty: give --msg, --msg-file or --size");
+        if (options.Mode is LoadMode.PingPong or LoadMode.Stream && options.Message.IsEmpty) Fail("the message is empty", nameof(LoadOptions.Message));
         if (options.Mode == LoadMode.Stream && (options.Count is not null || options.Rate is not null))
-            Fail("stream mode runs for a duration at full speed: --count and --rate do not apply");
+            Fail("stream mode runs for a duration at full speed: a count and a rate do not apply", nameof(LoadOptions.Count));
         if (options.Target.IsAnyAddress) Fail($"{options.Target} is every interface, not a server to load; name a host, such as 127.0.0.1:{options.Target.Port}");
     }
 }

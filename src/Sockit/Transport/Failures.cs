@@ -7,7 +7,14 @@ namespace Sockit.Transport;
 /// <summary>Turns what the OS said into a <see cref="SockitException"/> whose message names the cause and the fix.</summary>
 internal static class Failures
 {
-    public static SockitException Connect(SocketException ex, Endpoint target) => ex.SocketErrorCode switch
+    public static SockitException Connect(SocketException ex, Endpoint target)
+    {
+        var failure = ConnectFailure(ex, target);
+        failure.Endpoint ??= target;
+        return failure;
+    }
+
+    private static SockitException ConnectFailure(SocketException ex, Endpoint target) => ex.SocketErrorCode switch
     {
         SocketError.ConnectionRefused when target.IsUnixDomain =>
             new(SockitError.ConnectionRefused, $"connection refused by {target}: the socket file exists but no process is listening on it; start the server", ex),
@@ -22,7 +29,7 @@ internal static class Failures
         SocketError.AccessDenied =>
             new(SockitError.PermissionDenied, $"permission denied connecting to {target}: check the socket file's permissions or your rights", ex),
         SocketError.TimedOut =>
-            new(SockitError.TimedOut, $"connection to {target} timed out: the host did not answer; check that it is up, or raise --connect-timeout", ex),
+            new(SockitError.TimedOut, $"connection to {target} timed out: the host did not answer; check that it is up", ex) { Limit = nameof(DialOptions.ConnectTimeout) },
         SocketError.HostUnreachable or SocketError.NetworkUnreachable or SocketError.NetworkDown =>
             new(SockitError.Unreachable, $"{target} is unreachable: no route to that host; check the address and your network", ex),
         SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain =>
@@ -31,7 +38,11 @@ internal static class Failures
     };
 
     public static SockitException ConnectTimeout(Endpoint target, TimeSpan timeout) =>
-        new(SockitError.TimedOut, $"connection to {target} timed out after {Durations.Format(timeout)}: the host did not answer; check that it is up, or raise --connect-timeout");
+        new(SockitError.TimedOut, $"connection to {target} timed out after {Durations.Format(timeout)}: the host did not answer; check that it is up")
+        {
+            Endpoint = target,
+            Limit = nameof(DialOptions.ConnectTimeout),
+        };
 
     public static SockitException UnknownHost(string host, Exception? inner = null) =>
         new(SockitError.UnknownHost, $"unknown host '{host}': the name does not resolve; check the spelling or use an IP address", inner);
