@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.CompilerServices;
 
 namespace Sockit.Cli.Tests;
 
@@ -14,7 +13,7 @@ public sealed class PackageTests
     [Fact]
     public async Task Packed_library_and_tool_work_from_a_clean_project()
     {
-        var repository = RepositoryRoot();
+        var repository = Repository.Root;
         // A version of its own, so that no package cached by an earlier run stands in for the one packed now.
         var version = $"0.0.0-package-test.{DateTime.UtcNow:yyyyMMddHHmmssfff}";
         var work = Directory.CreateTempSubdirectory("sockit-package-");
@@ -28,7 +27,7 @@ public sealed class PackageTests
             Assert.True(File.Exists(Path.Combine(feed, $"Sockit.{version}.snupkg")), "the symbols package is missing");
 
             Directory.CreateDirectory(project);
-            var templates = Path.Combine(SourceDirectory(), "CleanProject");
+            var templates = Path.Combine(Repository.TestSources, "CleanProject");
             File.WriteAllText(Path.Combine(project, "CleanProject.csproj"),
                 File.ReadAllText(Path.Combine(templates, "CleanProject.csproj.txt")).Replace("$(SockitVersion)", version, StringComparison.Ordinal));
             File.Copy(Path.Combine(templates, "ProxyLatencyTests.cs.txt"), Path.Combine(project, "ProxyLatencyTests.cs"));
@@ -96,13 +95,4 @@ public sealed class PackageTests
         }
         return (process.ExitCode, await stdout, await stderr);
     }
-
-    private static string RepositoryRoot([CallerFilePath] string path = "")
-    {
-        var directory = Path.GetDirectoryName(path);
-        while (directory is not null && !File.Exists(Path.Combine(directory, "Sockit.slnx"))) directory = Path.GetDirectoryName(directory);
-        return directory ?? throw new InvalidOperationException($"no Sockit.slnx above {path}");
-    }
-
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
