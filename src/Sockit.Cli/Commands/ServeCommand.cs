@@ -39,7 +39,13 @@ internal static class ServeCommand
             using var tracer = CommonOptions.CreateTracer(parse);
             var options = host.Build(parse, local, tracer) with
             {
-                Http = new HttpEchoOptions { MaxBody = parse.GetValue(maxBody), HeaderTimeout = parse.GetValue(headerTimeout) ?? TimeSpan.FromSeconds(10) },
+                Http = new HttpEchoOptions
+                {
+                    MaxBody = parse.GetValue(maxBody),
+                    HeaderTimeout = parse.GetValue(headerTimeout) ?? TimeSpan.FromSeconds(10),
+                    MaxBodyOption = "--max-body",
+                    HeaderTimeoutOption = "--header-timeout",
+                },
             };
             var serverKind = Kinds[parse.GetValue(kind)!];
             await using var server = await TestServer.StartAsync(serverKind, local, options, cancellationToken);

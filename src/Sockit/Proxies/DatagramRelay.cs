@@ -96,8 +96,8 @@ internal sealed class DatagramRelay : IProxyRunner
     private async Task<Session?> OpenAsync(EndPoint client)
     {
         var peer = Endpoint.FromEndPoint(client, _front.LocalEndpoint.Transport);
-        string? refusal = !_options.Policy.Allows(peer) ? "rejected: denied by --allow/--deny"
-            : _sessions.Count >= _options.MaxConnections ? "rejected: --max-connections reached" : null;
+        string? refusal = !_options.Policy.Allows(peer) ? "rejected: denied by the access rules"
+            : _sessions.Count >= _options.MaxConnections ? "rejected: the connection limit is reached" : null;
         if (refusal is null)
         {
             try

@@ -20,13 +20,19 @@ public sealed record HttpEchoOptions
     /// <summary>The longest <c>?delay=</c> a client may ask for.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How the command names <see cref="MaxBody"/>, for the refusals a client reads; null in the library.</summary>
+    internal string? MaxBodyOption { get; init; }
+
+    /// <summary>How the command names <see cref="HeaderTimeout"/>; null in the library.</summary>
+    internal string? HeaderTimeoutOption { get; init; }
+
     /// <summary>The limits as the shared HTTP reader takes them, naming the command's options in its refusals.</summary>
     internal HttpLimits Limits => field ??= new HttpLimits
     {
         MaxBody = MaxBody,
         HeaderTimeout = HeaderTimeout,
         KeepAliveTimeout = KeepAliveTimeout,
-        MaxBodyOption = "--max-body",
-        HeaderTimeoutOption = "--header-timeout",
+        MaxBodyOption = MaxBodyOption,
+        HeaderTimeoutOption = HeaderTimeoutOption,
     };
 }
