@@ -60,7 +60,7 @@ public sealed class LoadTests
         await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"),
             new ServerOptions { OnConnection = _ => Interlocked.Increment(ref closed) }, Token);
         var result = await RunAsync(new LoadOptions { Target = echo.LocalEndpoint, Mode = LoadMode.Connect, Connections = 2, Count = 300 });
-        Assert.Equal(300, result.Requests);
+        Assert.True(result.Requests == 300, $"{result.Requests} connections; errors: {string.Join(", ", result.Errors.Select(e => $"{e.Key} {e.Value}"))}");
         Assert.Equal(300, result.Latency.TotalCount);
         await echo.StopAsync(Token);
         Assert.Equal(300, closed);
