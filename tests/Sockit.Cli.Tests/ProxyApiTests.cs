@@ -57,12 +57,12 @@ public sealed class ProxyApiTests
             ("POST", "/proxies", "{not json", 400, "malformed JSON"),
             ("POST", "/proxies", """{"name":"x"}""", 400, "missing required field: upstream"),
             ("POST", "/proxies", """{"name":"x","upstream":"nowhere"}""", 400, "upstream:"),
-            ("POST", "/proxies/db/toxics", """{"type":"teleport"}""", 400, "unknown toxic type 'teleport'"),
+            ("POST", "/proxies/db/toxics", """{"type":"teleport"}""", 400, "invalid toxic type"),
             ("POST", "/proxies/db/toxics", """{"type":"latency","attributes":{"latency":-1}}""", 400, "must not be negative"),
             ("POST", "/proxies/db/toxics", """{"type":"latency","stream":"sideways"}""", 400, "stream was invalid"),
             ("POST", "/proxies/db/toxics", """{"type":"latency","toxicity":"lots"}""", 400, "toxicity must be a number"),
-            ("GET", "/proxies/none", null, 404, "proxy none not found"),
-            ("DELETE", "/proxies/db/toxics/none", null, 404, "toxic none not found"),
+            ("GET", "/proxies/none", null, 404, "proxy not found"),
+            ("DELETE", "/proxies/db/toxics/none", null, 404, "toxic not found"),
             ("PUT", "/proxies", "{}", 405, "not allowed"),
         })
         {

@@ -119,6 +119,28 @@ public sealed class Proxy : IAsyncDisposable
     }
 
     /// <summary>
+    /// Whether the proxy already listens where <paramref name="wanted"/> would, as toxiproxy decides it: the address a
+    /// name resolves to counts (<c>localhost:P</c> is <c>127.0.0.1:P</c>), and port 0 (Sockit's) matches the port given.
+    /// </summary>
+    internal async Task<bool> ListensAtAsync(Endpoint wanted, CancellationToken cancellationToken = default)
+    {
+        var running = Listen;
+        if (running == wanted) return true;
+        if (running.Transport != wanted.Transport || running.IsUnixDomain || wanted.IsAnyAddress) return false;
+        if (wanted.Port == 0) return running.Host == wanted.Host;
+        if (wanted.Port != running.Port || !System.Net.IPAddress.TryParse(running.Host, out var address)) return false;
+        try
+        {
+            var resolved = await Transport.Resolver.ResolveAsync(wanted, cancellationToken).ConfigureAwait(false);
+            return resolved.OfType<System.Net.IPEndPoint>().Any(r => r.Address.Equals(address));
+        }
+        catch (SockitException)
+        {
+            return false; // a name that no longer resolves cannot be where the proxy is
+        }
+    }
+
+    /// <summary>
     /// Stops for good, letting open exchanges drain for the server options' drain time or until
     /// <paramref name="cancellationToken"/> fires, whichever comes first, and returns the totals.
     /// </summary>

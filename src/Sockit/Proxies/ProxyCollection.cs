@@ -51,31 +51,42 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
         }
     }
 
+    /// <summary>The proxy called <paramref name="name"/>, or null.</summary>
+    internal Proxy? Find(string name)
+    {
+        lock (_proxies) return _proxies.GetValueOrDefault(name);
+    }
+
     /// <summary>
-    /// Makes the collection hold these proxies (toxiproxy's populate): a new name is created, one whose addresses
-    /// changed is replaced, an unchanged one is left running as it is. Proxies not named are kept.
+    /// Makes the collection hold these proxies (toxiproxy's populate), one after the other as
+    /// <see cref="AddOrReplaceAsync"/> does. Proxies not named are kept.
     /// </summary>
     /// <exception cref="SockitException">A proxy cannot start; those before it in the list stay created.</exception>
     internal async Task<IReadOnlyList<Proxy>> PopulateAsync(IEnumerable<ProxyDefinition> definitions, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(definitions);
+        var result = new List<Proxy>();
+        foreach (var definition in definitions) result.Add(await AddOrReplaceAsync(definition, cancellationToken).ConfigureAwait(false));
+        return result;
+    }
+
+    /// <summary>
+    /// Creates the proxy, or keeps the one of that name when it already listens there (an equivalent address counts:
+    /// <c>localhost:P</c> is <c>127.0.0.1:P</c>) and relays to the same upstream, running as it is, with its toxics;
+    /// otherwise that one is replaced. This is toxiproxy's AddOrReplace.
+    /// </summary>
+    /// <exception cref="SockitException">The proxy cannot start.</exception>
+    internal async Task<Proxy> AddOrReplaceAsync(ProxyDefinition definition, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(definition);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var result = new List<Proxy>();
-            foreach (var definition in definitions)
-            {
-                Proxy? existing;
-                lock (_proxies) _proxies.TryGetValue(definition.Name, out existing);
-                if (existing is not null && existing.Upstream == definition.Upstream && SameListen(existing.Listen, definition.Listen))
-                {
-                    result.Add(existing);
-                    continue;
-                }
-                if (existing is not null) await RemoveLockedAsync(existing).ConfigureAwait(false);
-                result.Add(await StartLockedAsync(definition, cancellationToken).ConfigureAwait(false));
-            }
-            return result;
+            var existing = Find(definition.Name);
+            if (existing is not null && existing.Upstream == definition.Upstream && await existing.ListensAtAsync(definition.Listen, cancellationToken).ConfigureAwait(false))
+                return existing;
+            if (existing is not null) await RemoveLockedAsync(existing).ConfigureAwait(false);
+            return await StartLockedAsync(definition, cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -154,8 +165,4 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
         lock (_proxies) _proxies.Remove(proxy.Name);
         await proxy.DisableAsync().ConfigureAwait(false);
     }
-
-    /// <summary>A listen address asking for port 0 matches the port the proxy was given.</summary>
-    private static bool SameListen(Endpoint running, Endpoint wanted) =>
-        running == wanted || (wanted.Port == 0 && running.Transport == wanted.Transport && running.Host == wanted.Host);
 }

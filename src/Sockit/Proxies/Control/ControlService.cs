@@ -34,7 +34,8 @@ internal sealed class ControlService(ControlRouter router) : IConnectionService
                 close = !reader.Head.KeepAlive || context.Stopping.IsCancellationRequested;
                 if (IsBrowser(reader))
                 {
-                    answer = ControlRouter.Error(403, "browsers may not use the control API (as in toxiproxy); use curl or a client library");
+                    // toxiproxy's words and form (http.Error: plain text and a newline): a web page may not reconfigure a test network.
+                    answer = new ControlResponse(403, "User agent not allowed\n"u8.ToArray(), "text/plain; charset=utf-8");
                     close = true;
                 }
                 else
@@ -71,15 +72,47 @@ internal sealed class ControlService(ControlRouter router) : IConnectionService
     {
         response.ResetWrittenCount();
         HttpWriter.StatusLine(response, answer.Status);
+        response.Write("X-Toxiproxy-Request-Id: "u8);
+        RequestIds.Write(response);
+        response.Write("\r\n"u8);
         if (answer.Status != 204)
         {
-            response.Write("Content-Type: application/json\r\n"u8);
-            HttpWriter.ContentLength(response, answer.Body.Length + 1);
+            HttpWriter.Header(response, "Content-Type", answer.ContentType);
+            HttpWriter.ContentLength(response, answer.Body.Length);
         }
         if (close) response.Write("Connection: close\r\n"u8);
         response.Write("\r\n"u8);
-        if (answer.Status == 204) return;
-        response.Write(answer.Body);
-        response.Write("\n"u8);
+        if (answer.Status != 204) response.Write(answer.Body);
+    }
+}
+
+/// <summary>
+/// Ids for toxiproxy's <c>X-Toxiproxy-Request-Id</c> header, in the form its logger (zerolog's hlog, an xid) gives
+/// them: 20 characters of base32hex over 4 bytes of time, 5 of this process and a 3-byte counter, unique per request.
+/// </summary>
+internal static class RequestIds
+{
+    private static readonly byte[] Process = System.Security.Cryptography.RandomNumberGenerator.GetBytes(5);
+    private static int _counter = Random.Shared.Next();
+
+    public static void Write(IBufferWriter<byte> writer)
+    {
+        Span<byte> raw = stackalloc byte[12];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(raw, (uint)DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Process.CopyTo(raw[4..]);
+        var count = Interlocked.Increment(ref _counter);
+        raw[9] = (byte)(count >> 16);
+        raw[10] = (byte)(count >> 8);
+        raw[11] = (byte)count;
+        var text = writer.GetSpan(20);
+        var alphabet = "0123456789abcdefghijklmnopqrstuv"u8;
+        for (var i = 0; i < 20; i++)
+        {
+            // the i-th group of 5 bits of the 96 (the last group padded with zeros)
+            var bit = i * 5;
+            var pair = (raw[bit / 8] << 8) | (bit / 8 + 1 < 12 ? raw[bit / 8 + 1] : 0);
+            text[i] = alphabet[(pair >> (11 - bit % 8)) & 31];
+        }
+        writer.Advance(20);
     }
 }

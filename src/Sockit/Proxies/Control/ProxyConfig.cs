@@ -12,13 +12,20 @@ internal static class ProxyConfig
     /// <exception cref="SockitException">Malformed JSON, or a proxy or toxic that is not valid.</exception>
     public static IReadOnlyList<ProxyDefinition> Parse(ReadOnlyMemory<byte> json)
     {
-        using var document = ControlModel.ParseBody(json);
-        if (document.RootElement.ValueKind != JsonValueKind.Array)
-            throw new SockitException(SockitError.InvalidArgument, "a proxy config is a JSON array of {\"name\", \"listen\", \"upstream\"} objects");
-        var definitions = document.RootElement.EnumerateArray().Select(ControlModel.ReadProxy).ToList();
-        var twice = definitions.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
-        if (twice is not null) throw new SockitException(SockitError.InvalidArgument, $"proxy {twice.Key} is listed twice");
-        return definitions;
+        try
+        {
+            using var document = ControlModel.ParseBody(json);
+            if (document.RootElement.ValueKind != JsonValueKind.Array)
+                throw new SockitException(SockitError.InvalidArgument, "a proxy config is a JSON array of {\"name\", \"listen\", \"upstream\"} objects");
+            var definitions = document.RootElement.EnumerateArray().Select((proxy, i) => ControlModel.ReadConfigProxy(proxy, i + 1)).ToList();
+            var twice = definitions.GroupBy(d => d.Name).FirstOrDefault(g => g.Count() > 1);
+            if (twice is not null) throw new SockitException(SockitError.InvalidArgument, $"proxy {twice.Key} is listed twice");
+            return definitions;
+        }
+        catch (ApiError ex)
+        {
+            throw new SockitException(SockitError.InvalidArgument, ex.Message);
+        }
     }
 
     /// <summary>Reads and parses a config file.</summary>

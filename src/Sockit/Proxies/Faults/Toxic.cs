@@ -3,7 +3,7 @@ using System.Globalization;
 namespace Sockit.Proxies.Faults;
 
 /// <summary>
-/// One fault a proxy injects: its type (latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data; for
+/// One fault a proxy injects: its type (noop, latency, bandwidth, slow_close, timeout, reset_peer, slicer, limit_data; for
 /// UDP also loss, duplicate and reorder, with a probability in percent per datagram), the
 /// direction it acts on, the share of connections it affects, and its attributes. The model is toxiproxy's, so
 /// toxiproxy clients and config files carry over unchanged.

@@ -6,6 +6,7 @@ namespace Sockit.Proxies.Faults;
 /// </summary>
 internal static class ToxicTypes
 {
+    public const string Noop = "noop";
     public const string Latency = "latency";
     public const string Bandwidth = "bandwidth";
     public const string SlowClose = "slow_close";
@@ -20,6 +21,7 @@ internal static class ToxicTypes
     /// <summary>Each type's attributes, in the order they are documented, with their defaults.</summary>
     public static readonly IReadOnlyDictionary<string, (string Name, long Default)[]> Attributes = new Dictionary<string, (string, long)[]>
     {
+        [Noop] = [], // toxiproxy's: passes everything on untouched (a placeholder clients create and test against)
         [Latency] = [("latency", 0), ("jitter", 0)],
         [Bandwidth] = [("rate", 0)],
         [SlowClose] = [("delay", 0)],
