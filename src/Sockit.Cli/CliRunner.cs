@@ -48,7 +48,9 @@ internal static class CliRunner
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
         {
-            var command = parsed.CommandResult.Command == root ? "" : parsed.CommandResult.Command.Name + " ";
+            var command = "";
+            for (var result = parsed.CommandResult; result is not null && result.Command != root; result = result.Parent as System.CommandLine.Parsing.CommandResult)
+                command = result.Command.Name + " " + command; // the whole path of a subcommand: 'sockit proxy toxic add --help'
             // An unknown word explains itself better than the "required command" error it causes.
             var error = parsed.UnmatchedTokens.Count > 0 ? $"unknown command or option '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
             Reporter.Error($"{OneLine(error).TrimEnd('.')} (see 'sockit {command}--help')");

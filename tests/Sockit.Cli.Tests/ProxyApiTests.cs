@@ -216,6 +216,52 @@ public sealed class ProxyApiTests
         Assert.Contains(message, line, StringComparison.Ordinal);
     }
 
+    /// <summary>toxiproxy-cli's verbs (list, toggle, toxic add/update/remove) with its flags, against a running API.</summary>
+    [Fact]
+    public async Task Toxiproxy_cli_verbs_drive_a_running_api()
+    {
+        var (proxy, api) = await StartApiAsync();
+        await using var _ = proxy;
+        Assert.Equal(201, (await CurlAsync("POST", $"http://{api}/proxies", """{"name":"db","listen":"127.0.0.1:0","upstream":"127.0.0.1:5432"}""")).Status);
+
+        async Task<string> RunAsync(params string[] arguments)
+        {
+            var (exit, stdout, stderr) = await SockitCli.RunAsync("", ["proxy", .. arguments, "--host", $"http://{api}"]);
+            Assert.True(exit == 0, $"{string.Join(' ', arguments)}: {stderr}");
+            return stdout.TrimEnd('\n');
+        }
+
+        Assert.Equal("Added downstream latency toxic 'latency_downstream' on proxy 'db'", await RunAsync("toxic", "add", "db", "-t", "latency", "-a", "latency=100", "-a", "jitter=5"));
+        Assert.Equal("Added upstream noop toxic 'quiet' on proxy 'db'", await RunAsync("toxic", "add", "db", "-t", "noop", "-n", "quiet", "-u", "--tox", "0.5"));
+        Assert.Equal("Updated toxic 'latency_downstream' on proxy 'db'", await RunAsync("toxic", "update", "db", "-n", "latency_downstream", "-a", "latency=500"));
+        Assert.Equal("Proxy db is now disabled", await RunAsync("toggle", "db"));
+
+        var listing = (await RunAsync("ls")).Split('\n');
+        Assert.StartsWith("NAME", listing[0], StringComparison.Ordinal);
+        Assert.Contains("disabled", listing[1], StringComparison.Ordinal);
+        Assert.Contains("quiet (noop upstream), latency_downstream (latency downstream)", listing[1], StringComparison.Ordinal);
+        using (var json = JsonDocument.Parse(await RunAsync("ls", "--json")))
+        {
+            var toxics = json.RootElement.GetProperty("db").GetProperty("toxics");
+            Assert.Equal(0.5, toxics[0].GetProperty("toxicity").GetDouble());
+            Assert.Equal(500, toxics[1].GetProperty("attributes").GetProperty("latency").GetInt32());
+            Assert.Equal(5, toxics[1].GetProperty("attributes").GetProperty("jitter").GetInt32());
+        }
+
+        Assert.Equal("Removed toxic 'quiet' on proxy 'db'", await RunAsync("toxic", "remove", "db", "-n", "quiet"));
+        Assert.Equal("Proxy db is now enabled", await RunAsync("toggle", "db"));
+
+        var (exit, __, stderr) = await SockitCli.RunAsync("", "proxy", "toxic", "remove", "db", "-n", "quiet", "--host", api);
+        Assert.Equal(1, exit);
+        Assert.Equal("sockit: removing toxic quiet of proxy db failed: HTTP 404: toxic not found", stderr.Trim());
+        (exit, __, stderr) = await SockitCli.RunAsync("", "proxy", "ls", "--host", $"127.0.0.1:{Ports.Free()}");
+        Assert.Equal(1, exit);
+        Assert.Contains("no control API at", stderr, StringComparison.Ordinal);
+        (exit, __, stderr) = await SockitCli.RunAsync("", "proxy", "toxic", "add", "db", "-t", "latency", "-u", "-d", "--host", api);
+        Assert.Equal(2, exit);
+        Assert.Contains("not both", stderr, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task The_stock_toxiproxy_node_client_drives_the_api_unchanged()
     {

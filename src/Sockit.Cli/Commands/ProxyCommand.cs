@@ -50,6 +50,7 @@ internal static class ProxyCommand
         {
             listen, upstream, connectTimeout, hex, dump, toxics, name, api, config,
         };
+        foreach (var client in ProxyClientCommands.Create()) command.Subcommands.Add(client); // ls, toggle, toxic: toxiproxy-cli's verbs
         var host = new HostOptions(command,
             "Close a connection, or end a UDP client's session, after this long with no traffic either way (default: none for streams, as toxiproxy; 60s for UDP)",
             idleDefault: null);
