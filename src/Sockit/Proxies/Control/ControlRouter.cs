@@ -15,7 +15,12 @@ internal readonly record struct ControlResponse(int Status, byte[] Body, string 
 /// </summary>
 internal sealed class ControlRouter(ProxyCollection proxies, string version)
 {
-    private static readonly ControlJsonContext Json = ControlJsonContext.Default;
+    // Go's encoder leaves quotes and non-ASCII text as they are ("can't", not "can\u0027t"); so does the relaxed one.
+    private static readonly ControlJsonContext Json = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
 
     public async Task<ControlResponse> HandleAsync(string method, string path, ReadOnlyMemory<byte> body, CancellationToken cancellationToken)
     {
