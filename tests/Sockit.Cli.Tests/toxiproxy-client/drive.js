@@ -34,6 +34,7 @@ function refused(port) {
   const version = await toxiproxy.getVersion();
   const proxy = await toxiproxy.createProxy({ name: "echo", listen: "127.0.0.1:0", upstream });
   const port = Number(proxy.listen.split(":").pop());
+  await roundTrip(port); // the first connection through a fresh proxy pays for JIT; time the second
   const plain = await roundTrip(port);
 
   const toxic = await proxy.addToxic({ name: "slow", type: "latency", stream: "downstream", toxicity: 1, attributes: { latency: 150, jitter: 0 } });
