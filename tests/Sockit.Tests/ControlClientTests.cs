@@ -39,6 +39,10 @@ public sealed class ControlClientTests
         var serving = Task.Run(async () =>
         {
             await using var connection = await listener.AcceptAsync(Token);
+            var request = new List<byte>();
+            var buffer = new byte[1024];
+            while (!Encoding.ASCII.GetString([.. request]).Contains("\r\n\r\n", StringComparison.Ordinal)) // read it all: a close then is a FIN, not a reset
+                request.AddRange(buffer.AsSpan(0, await connection.ReceiveAsync(buffer, Token)));
             await connection.SendAsync("+OK redis here\r\n"u8.ToArray(), Token);
         }, Token);
         var failure = await Assert.ThrowsAsync<SockitException>(() => ControlClient.SendAsync(listener.LocalEndpoint, "GET", "/proxies", cancellationToken: Token));

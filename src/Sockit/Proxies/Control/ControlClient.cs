@@ -64,11 +64,18 @@ internal static class ControlClient
             await using var connection = await Dialer.ConnectAsync(api, cancellationToken: deadline.Token).ConfigureAwait(false);
             await connection.SendAsync(Request(api, method, path, json), deadline.Token).ConfigureAwait(false);
             var reply = new ArrayBufferWriter<byte>(4096);
-            int received;
-            while ((received = await connection.ReceiveAsync(reply.GetMemory(4096), deadline.Token).ConfigureAwait(false)) > 0)
+            try
             {
-                reply.Advance(received);
-                if (reply.WrittenCount > MaxReply) throw new SockitException(SockitError.Other, $"the control API at {api} sent more than {MaxReply / 1024 / 1024} MiB");
+                int received;
+                while ((received = await connection.ReceiveAsync(reply.GetMemory(4096), deadline.Token).ConfigureAwait(false)) > 0)
+                {
+                    reply.Advance(received);
+                    if (reply.WrittenCount > MaxReply) throw new SockitException(SockitError.Other, $"the control API at {api} sent more than {MaxReply / 1024 / 1024} MiB");
+                }
+            }
+            catch (SockitException ex) when (ex.Error == SockitError.ConnectionReset && reply.WrittenCount > 0)
+            {
+                // A server that answers and closes before reading all of the request resets; what arrived is the answer.
             }
             return Parse(api, reply.WrittenMemory);
         }
