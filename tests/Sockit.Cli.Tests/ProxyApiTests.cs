@@ -216,13 +216,12 @@ public sealed class ProxyApiTests
         Assert.Contains(message, line, StringComparison.Ordinal);
     }
 
-    /// <summary>toxiproxy-cli's verbs (list, toggle, toxic add/update/remove) with its flags, against a running API.</summary>
+    /// <summary>toxiproxy-cli's verbs (list, create, toggle, delete, toxic add/update/remove) with its flags, against a running API.</summary>
     [Fact]
     public async Task Toxiproxy_cli_verbs_drive_a_running_api()
     {
         var (proxy, api) = await StartApiAsync();
         await using var _ = proxy;
-        Assert.Equal(201, (await CurlAsync("POST", $"http://{api}/proxies", """{"name":"db","listen":"127.0.0.1:0","upstream":"127.0.0.1:5432"}""")).Status);
 
         async Task<string> RunAsync(params string[] arguments)
         {
@@ -231,6 +230,7 @@ public sealed class ProxyApiTests
             return stdout.TrimEnd('\n');
         }
 
+        Assert.Equal("Created new proxy db", await RunAsync("create", "db", "-l", "127.0.0.1:0", "-u", "127.0.0.1:5432"));
         Assert.Equal("Added downstream latency toxic 'latency_downstream' on proxy 'db'", await RunAsync("toxic", "add", "db", "-t", "latency", "-a", "latency=100", "-a", "jitter=5"));
         Assert.Equal("Added upstream noop toxic 'quiet' on proxy 'db'", await RunAsync("toxic", "add", "db", "-t", "noop", "-n", "quiet", "-u", "--tox", "0.5"));
         Assert.Equal("Updated toxic 'latency_downstream' on proxy 'db'", await RunAsync("toxic", "update", "db", "-n", "latency_downstream", "-a", "latency=500"));
@@ -250,10 +250,12 @@ public sealed class ProxyApiTests
 
         Assert.Equal("Removed toxic 'quiet' on proxy 'db'", await RunAsync("toxic", "remove", "db", "-n", "quiet"));
         Assert.Equal("Proxy db is now enabled", await RunAsync("toggle", "db"));
+        Assert.Equal("Deleted proxy db", await RunAsync("delete", "db"));
+        Assert.Equal("{}", await RunAsync("ls", "--json"));
 
         var (exit, __, stderr) = await SockitCli.RunAsync("", "proxy", "toxic", "remove", "db", "-n", "quiet", "--host", api);
         Assert.Equal(1, exit);
-        Assert.Equal("sockit: removing toxic quiet of proxy db failed: HTTP 404: toxic not found", stderr.Trim());
+        Assert.Equal("sockit: removing toxic quiet of proxy db failed: HTTP 404: proxy not found", stderr.Trim());
         (exit, __, stderr) = await SockitCli.RunAsync("", "proxy", "ls", "--host", $"127.0.0.1:{Ports.Free()}");
         Assert.Equal(1, exit);
         Assert.Contains("no control API at", stderr, StringComparison.Ordinal);

@@ -11,7 +11,7 @@ namespace Sockit.Cli.Commands;
 
 /// <summary>
 /// toxiproxy-cli's verbs as <c>sockit proxy</c> subcommands, against a running control API (Sockit's or toxiproxy's):
-/// <c>ls</c>, <c>toggle NAME</c>, <c>toxic add|update|remove NAME</c>, with toxiproxy-cli's flags
+/// <c>ls</c>, <c>create NAME</c>, <c>toggle NAME</c>, <c>delete NAME</c>, <c>toxic add|update|remove NAME</c>, with toxiproxy-cli's flags
 /// (<c>-t</c>, <c>-n</c>, <c>-a key=value</c>, <c>-u</c>/<c>-d</c>, <c>--tox</c>) so its scripts carry over.
 /// </summary>
 internal static class ProxyClientCommands
@@ -21,7 +21,9 @@ internal static class ProxyClientCommands
     public static IEnumerable<Command> Create()
     {
         yield return List();
+        yield return CreateProxy();
         yield return Toggle();
+        yield return DeleteProxy();
         yield return Toxic();
     }
 
@@ -53,6 +55,47 @@ internal static class ProxyClientCommands
             }
             using var output = TextTable.OpenStdout();
             TextTable.Write(["NAME", "LISTEN", "UPSTREAM", "ENABLED", "TOXICS"], rows, output, rightAlignNumbers: false);
+            return CliRunner.Ok;
+        });
+        return command;
+    }
+
+    private static Command CreateProxy()
+    {
+        var (host, name) = (Host(), ProxyName());
+        var listen = new Option<string>("--listen", "-l") { Description = "Where the new proxy listens, such as 127.0.0.1:26379", Required = true };
+        var upstream = new Option<string>("--upstream", "-u") { Description = "Where it relays to, such as 127.0.0.1:6379", Required = true };
+        var command = new Command("create", "Create a proxy on a running control API: sockit proxy create redis -l 127.0.0.1:26379 -u 127.0.0.1:6379")
+        {
+            name, host, listen, upstream,
+        };
+        command.Aliases.Add("new");
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var proxy = parse.GetValue(name)!;
+            var body = Json(writer =>
+            {
+                writer.WriteString("name", proxy);
+                writer.WriteString("listen", parse.GetValue(listen));
+                writer.WriteString("upstream", parse.GetValue(upstream));
+                writer.WriteBoolean("enabled", true);
+            });
+            await SendAsync(parse.GetValue(host)!, "POST", "/proxies", body, $"creating proxy {proxy}", cancellationToken);
+            Console.Out.WriteLine($"Created new proxy {proxy}");
+            return CliRunner.Ok;
+        });
+        return command;
+    }
+
+    private static Command DeleteProxy()
+    {
+        var (host, name) = (Host(), ProxyName());
+        var command = new Command("delete", "Delete a proxy from a running control API (its open connections are cut)") { name, host };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var proxy = parse.GetValue(name)!;
+            await SendAsync(parse.GetValue(host)!, "DELETE", ProxyPath(proxy), null, $"deleting proxy {proxy}", cancellationToken);
+            Console.Out.WriteLine($"Deleted proxy {proxy}");
             return CliRunner.Ok;
         });
         return command;
