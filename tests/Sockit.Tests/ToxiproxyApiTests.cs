@@ -466,7 +466,7 @@ public sealed class ToxiproxyApiTests
     [Fact]
     public async Task Source_ToxicErrorsComeInToxiproxysOrder()
     {
-        // toxic_collection.go AddToxicJson: body, stream, type, name taken; UpdateToxicJson: toxic found, then body.
+        // toxic_collection.go AddToxicJson: body, stream, type, name taken; UpdateToxicJson: toxic found, then body; api.go's proxy lookups first.
         await using var client = await ToxiproxyGoClient.StartAsync();
         Assert.Null((await client.CreateProxyAsync("db", Localhost(), Localhost())).Error);
         Assert.Null((await client.AddToxicAsync("db", "taken", "latency", "downstream", 1, null)).Error);
@@ -483,6 +483,8 @@ public sealed class ToxiproxyApiTests
             ("POST", "/proxies/none/toxics", "{not json", "HTTP 404: proxy not found"),
             ("GET", "/proxies/none", null, "HTTP 404: proxy not found"),
             ("PATCH", "/proxies/none", "{}", "HTTP 404: proxy not found"),
+            ("PATCH", "/proxies/db", """{"listen":"local373"}""", "HTTP 500: address local373: missing port in address"), // proxy.go Differs
+            ("POST", "/proxies/db", """{"enabled":"yes"}""", "HTTP 400: bad request body: enabled must be true or false"),
         })
         {
             Assert.Equal(expected, await client.ErrorOfAsync(new HttpMethod(method), path, body));
