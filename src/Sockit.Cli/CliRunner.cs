@@ -67,7 +67,10 @@ internal static class CliRunner
             var command = parsed.CommandResult.Command;
             var see = command == root ? "" : string.Join(' ', Chain(command).Skip(1).Select(c => c.Name)) + " ";
             var error = unknown ?? (parsed.UnmatchedTokens.Count > 0 ? $"unknown command or option '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message);
-            Reporter.Error($"{OneLine(error).TrimEnd('.')} (see 'sockit {see}--help')");
+            // A line that shows the right form already needs no pointer to the help.
+            var pointer = error.Contains("did you mean", StringComparison.Ordinal) || error.StartsWith("invalid endpoint", StringComparison.Ordinal)
+                ? "" : $" (see 'sockit {see}--help')";
+            Reporter.Error($"{OneLine(error).TrimEnd('.')}{pointer}");
             return Usage;
         }
 

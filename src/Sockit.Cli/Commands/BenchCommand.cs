@@ -127,7 +127,7 @@ internal static class BenchCommand
         if (!text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             if (Endpoint.TryParse(text, out var endpoint, out var error)) return (endpoint, "/", false);
-            throw new UsageException($"invalid endpoint '{text}': {error}; accepted forms: {Endpoint.AcceptedForms}, or http://host:port/path");
+            throw new UsageException(EndpointDiagnosis.Explain(text, error));
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
             throw new UsageException($"invalid URL '{text}': write http://host:port/path");
