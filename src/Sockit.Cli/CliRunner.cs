@@ -45,6 +45,8 @@ internal static class CliRunner
         // Read once, when the engine starts; a user's own setting wins. UDP still uses .NET's engine: the same for it.
         foreach (var inline in (string[])["SOCKIT_INLINE_COMPLETIONS", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"])
             if (Environment.GetEnvironmentVariable(inline) is null) Environment.SetEnvironmentVariable(inline, "1");
+        var logFormat = Array.IndexOf(args, "--log-format");
+        Reporter.JsonLines = (logFormat >= 0 && logFormat + 1 < args.Length && args[logFormat + 1] == "json") || args.Contains("--log-format=json");
         var root = BuildRoot(args);
         try
         {

@@ -84,7 +84,7 @@ internal static class LsCommand
             {
                 var sockets = snapshot.Sockets.Select(s => new SocketJson(KindName(s), s.Family, s.State, s.Local, s.Remote, s.LocalAddress, s.LocalPort,
                     s.RemoteAddress, s.RemotePort, s.ReceiveQueue, s.SendQueue, s.Pid, s.Process, s.Uid, s.Inode)).ToList();
-                output.WriteLine(JsonSerializer.Serialize(new LsOutput(sockets, snapshot.OwnersIncomplete, Summarize(snapshot.Sockets)), CliJsonContext.Default.LsOutput));
+                output.WriteLine(JsonSerializer.Serialize(new LsOutput(sockets, snapshot.OwnersIncomplete, Summarize(snapshot.Sockets)), CliJsonContext.Output.LsOutput));
                 return CliRunner.Ok;
             }
             if (parse.GetValue(summary)) WriteSummary(snapshot.Sockets, output);

@@ -34,7 +34,7 @@ internal static class ScanCommand
             if (asJson)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new ScanOutput(result.Host, result.Open, result.Closed, result.Filtered,
-                    Math.Round(result.Duration.TotalMilliseconds, 1)), CliJsonContext.Default.ScanOutput));
+                    Math.Round(result.Duration.TotalMilliseconds, 1)), CliJsonContext.Output.ScanOutput));
             }
             else
             {

@@ -34,7 +34,7 @@ internal static class BenchReport
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(result), CliJsonContext.Default.BenchJson));
+            Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(result), CliJsonContext.Output.BenchJson));
             return;
         }
         var seconds = result.Elapsed.TotalSeconds;
@@ -59,7 +59,7 @@ internal static class BenchReport
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new BenchMergeJson(files, merged.TotalCount, Math.Round(span, 3),
-                span > 0 ? Math.Round(merged.TotalCount / span, 1) : null, LatencyJson(merged)), CliJsonContext.Default.BenchMergeJson));
+                span > 0 ? Math.Round(merged.TotalCount / span, 1) : null, LatencyJson(merged)), CliJsonContext.Output.BenchMergeJson));
             return;
         }
         Console.Out.WriteLine(Invariant($"{"requests",-11} {merged.TotalCount:N0} from {files} files") +
