@@ -23,7 +23,8 @@ internal static class BenchReport
         {
             result = await LoadGenerator.RunAsync(options, new Sink(p =>
             {
-                live.UpdateTarget(new Markup(Markup.Escape(ProgressLine(p))));
+                // One line, never wrapped: a wrapped live line leaves its first half behind at every redraw.
+                live.UpdateTarget(new Text(TextTable.Elide(ProgressLine(p), Math.Max(20, console.Profile.Width - 1))) { Overflow = Overflow.Ellipsis });
                 live.Refresh();
             }), cancellationToken);
         });
@@ -43,7 +44,7 @@ internal static class BenchReport
         if (result.Mode != LoadMode.Stream)
             lines.Add(Invariant($"{what,-11} {result.Requests:N0} in {seconds:F2}s = {result.RequestsPerSecond:N1}/s"));
         if (result.BytesSent + result.BytesReceived > 0)
-            lines.Add(Invariant($"{"transfer",-11} sent {Sizes.Format((long)result.SentPerSecond)}/s, received {Sizes.Format((long)result.ReceivedPerSecond)}/s ({Sizes.Format(result.BytesSent)} and {Sizes.Format(result.BytesReceived)} in all)"));
+            lines.Add(Invariant($"{"transfer",-11} sent {Sizes.Format((long)result.SentPerSecond)}/s, received {Sizes.Format((long)result.ReceivedPerSecond)}/s ({Sizes.Format(result.BytesSent)}, {Sizes.Format(result.BytesReceived)})"));
         if (result.Latency.TotalCount > 0) lines.Add($"{(what == "connections" ? "connect" : "latency"),-11} {LatencyLine(result.Latency)}");
         if (result.Outcomes.Count > 0)
             lines.Add($"{"server",-11} {string.Join(", ", result.Outcomes.OrderByDescending(o => o.Value).Select(o => Invariant($"{o.Key} {o.Value:N0}")))}");
