@@ -203,6 +203,7 @@ public sealed class ErrorTests
     [InlineData(new[] { "listen", "127.0.0.1:0", "-k", "--max-clients", "0" }, "invalid value '0' for --max-clients")]
     [InlineData(new[] { "connect", "127.0.0.1:9", "--send", "a", "--send-file", "/etc/hostname" }, "cannot be combined")]
     [InlineData(new[] { "connect", "127.0.0.1:9", "--send-file", "/no/such/file" }, "/no/such/file")]
+    [InlineData(new[] { "connect", "127.0.0.1:9", "-d", "--send", "hi" }, "--recv-only (-d) never sends, so it cannot go with --send")]
     [InlineData(new[] { "connect" }, "Required argument 'endpoint' missing")]
     [InlineData(new[] { "frobnicate" }, "unknown command 'frobnicate'; the commands are connect, listen")]
     [InlineData(new[] { "conect", "127.0.0.1:9" }, "unknown command 'conect'; did you mean connect?")]

@@ -39,7 +39,7 @@ internal static class ScanCommand
             else
             {
                 Reporter.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"scanned {list.Count} ports of {result.Host} in {Durations.Format(result.Duration)}: {result.Open.Count} open, {result.Closed} closed, {result.Filtered} filtered"));
+                    $"scanned {Words.Plural(list.Count, "port")} of {result.Host} in {Durations.Format(result.Duration)}: {result.Open.Count} open, {result.Closed} closed, {result.Filtered} filtered"));
             }
             return result.Open.Count > 0 ? CliRunner.Ok : CliRunner.Failure; // as nc -z: a script can ask "is anything there?"
         });

@@ -63,7 +63,7 @@ internal static class BenchReport
                 span > 0 ? Math.Round(merged.TotalCount / span, 1) : null, LatencyJson(merged)), CliJsonContext.Output.BenchMergeJson));
             return;
         }
-        Console.Out.WriteLine(Invariant($"{"requests",-11} {merged.TotalCount:N0} from {files} files") +
+        Console.Out.WriteLine(Invariant($"{"requests",-11} {merged.TotalCount:N0} from {Words.Plural(files, "file")}") +
                               (span > 0 ? Invariant($" over {span:F2}s = {merged.TotalCount / span:N1}/s") : ""));
         if (merged.TotalCount > 0) Console.Out.WriteLine($"{"latency",-11} {LatencyLine(merged)}");
     }
@@ -73,7 +73,7 @@ internal static class BenchReport
 
     private static string Describe(LoadOptions options)
     {
-        var length = options.Duration is { } d ? $"for {Durations.Format(d)}" : options.Count is { } n ? Invariant($"for {n:N0} requests") : "for 10s";
+        var length = options.Duration is { } d ? $"for {Durations.Format(d)}" : options.Count is { } n ? Invariant($"for {n:N0} request{(n == 1 ? "" : "s")}") : "for 10s";
         var loop = options.Rate is { } rate ? Invariant($"open loop at {rate:N0} requests/s") : "closed loop";
         var warmup = options.Warmup > TimeSpan.Zero ? $" after a {Durations.Format(options.Warmup)} warm-up" : "";
         return Invariant($"bench {ModeName(options.Mode)} {options.Target} over {options.Connections} connection{(options.Connections == 1 ? "" : "s")} {length}, {loop}{warmup}");
@@ -84,8 +84,8 @@ internal static class BenchReport
     private static string ProgressLine(LoadProgress p) => p.Elapsed < TimeSpan.Zero
         ? Invariant($"warming up, {-p.Elapsed.TotalSeconds:F0}s left")
         : p.Requests == 0 && p.BytesSent > 0
-            ? Invariant($"{p.Elapsed.TotalSeconds:F0}s: sent {Sizes.Format(p.BytesSent)}, received {Sizes.Format(p.BytesReceived)}, {p.Errors:N0} errors")
-            : Invariant($"{p.Elapsed.TotalSeconds:F0}s: {p.Requests:N0} requests, {p.RecentRequestsPerSecond:N0}/s now, {p.Errors:N0} errors");
+            ? Invariant($"{p.Elapsed.TotalSeconds:F0}s: sent {Sizes.Format(p.BytesSent)}, received {Sizes.Format(p.BytesReceived)}, {p.Errors:N0} error{(p.Errors == 1 ? "" : "s")}")
+            : Invariant($"{p.Elapsed.TotalSeconds:F0}s: {p.Requests:N0} request{(p.Requests == 1 ? "" : "s")}, {p.RecentRequestsPerSecond:N0}/s now, {p.Errors:N0} error{(p.Errors == 1 ? "" : "s")}");
 
     private static string LatencyLine(HistogramBase latency) =>
         string.Join("  ", Percentiles.Select(p => $"{p.Name} {Micros(latency.GetValueAtPercentile(p.Percentile))}")) + $"  max {Micros(latency.GetMaxValue())}";

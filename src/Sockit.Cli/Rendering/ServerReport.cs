@@ -45,8 +45,9 @@ internal static class ServerReport
                 summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3),
                 summary.Limits.ToDictionary(l => LimitName(l.Key), l => l.Value), summary.AcceptPauses), CliJsonContext.Output.ServerSummaryLine)
             : string.Create(CultureInfo.InvariantCulture,
-                $"stopped {name} on {where}: {summary.Connections} {(stream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
-                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}") +
+                $"stopped {name} on {where}: {Words.Plural(summary.Connections, stream ? "connection" : "datagram")} ({summary.Rejected} rejected), " +
+                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {Words.Plural(summary.Requests, "request")}, " +
+                $"up {Durations.Format(summary.Uptime)}") +
                 Limits(summary);
         if (json) Reporter.Json(line);
         else Reporter.Info(line);
@@ -56,7 +57,7 @@ internal static class ServerReport
     private static string Limits(ServerSummary summary)
     {
         var parts = summary.Limits.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Value} {LimitText(l.Key)}")).ToList();
-        if (summary.AcceptPauses > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"accepting paused at --max-connections {summary.AcceptPauses} times"));
+        if (summary.AcceptPauses > 0) parts.Add($"accepting paused at --max-connections {Words.Plural(summary.AcceptPauses, "time")}");
         return parts.Count == 0 ? "" : "; limits: " + string.Join(", ", parts);
     }
 
@@ -87,7 +88,7 @@ internal static class ServerReport
                 record.BytesReceived, record.BytesSent, record.Requests, record.Outcome), CliJsonContext.Output.ConnectionLogLine);
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{time} {record.Peer} {record.Outcome} after {Durations.Format(record.Duration)}: received {record.BytesReceived} B, sent {record.BytesSent} B, {record.Requests} requests");
+            $"{time} {record.Peer} {record.Outcome} after {Durations.Format(record.Duration)}: received {record.BytesReceived} B, sent {record.BytesSent} B, {Words.Plural(record.Requests, "request")}");
     }
 
 }
