@@ -134,7 +134,7 @@ public sealed class ServeTests
         server.Signal(15);
         Assert.Equal(0, await server.WaitForExitAsync());
         Assert.Contains("stopped echo on unix://", server.Stderr, StringComparison.Ordinal);
-        Assert.Contains("1 connections (0 rejected)", server.Stderr, StringComparison.Ordinal);
+        Assert.Contains("1 connection (0 rejected)", server.Stderr, StringComparison.Ordinal);
         Assert.False(File.Exists(path));
     }
 

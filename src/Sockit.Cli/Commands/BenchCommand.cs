@@ -102,12 +102,9 @@ internal static class BenchCommand
             var result = await BenchReport.RunWithProgressAsync(options, cancellationToken);
             if (parse.GetValue(hdrOut) is { } file) LatencyLog.Write(file, result.Latency, started + options.Warmup, DateTimeOffset.UtcNow, $"{endpoint}");
             BenchReport.Print(result, parse.GetValue(json));
-            // Nothing measured is a failure a script must see, whether or not an error was counted (a run too short to
-            // finish one request counts none).
-            if (result.Requests == 0 && loadMode != LoadMode.Stream && result.Outcomes.Count == 0)
+            if (result.Requests == 0 && result.ErrorCount > 0 && loadMode != LoadMode.Stream && result.Outcomes.Count == 0)
             {
-                var why = result.ErrorCount > 0 ? $"no request succeeded ({BenchReport.ErrorSummary(result.Errors)})" : "no request completed";
-                Reporter.Error($"{why}; is the server at {endpoint} up and speaking this protocol?");
+                Reporter.Error($"no request succeeded ({BenchReport.ErrorSummary(result.Errors)}); is the server at {endpoint} up and speaking this protocol?");
                 return CliRunner.Failure;
             }
             return CliRunner.Ok;
