@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using System.CommandLine.Invocation;
 using Sockit.Cli.Commands;
 using Sockit.Cli.Rendering;
@@ -44,16 +45,34 @@ internal static class CliRunner
         // Read once, when the engine starts; a user's own setting wins. UDP still uses .NET's engine: the same for it.
         foreach (var inline in (string[])["SOCKIT_INLINE_COMPLETIONS", "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS"])
             if (Environment.GetEnvironmentVariable(inline) is null) Environment.SetEnvironmentVariable(inline, "1");
+        var logFormat = Array.IndexOf(args, "--log-format");
+        Reporter.JsonLines = (logFormat >= 0 && logFormat + 1 < args.Length && args[logFormat + 1] == "json") || args.Contains("--log-format=json");
         var root = BuildRoot(args);
-        var parsed = root.Parse(args);
-        if (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction)
+        try
         {
-            var command = "";
-            for (var result = parsed.CommandResult; result is not null && result.Command != root; result = result.Parent as System.CommandLine.Parsing.CommandResult)
-                command = result.Command.Name + " " + command; // the whole path of a subcommand: 'sockit proxy toxic add --help'
-            // An unknown word explains itself better than the "required command" error it causes.
-            var error = parsed.UnmatchedTokens.Count > 0 ? $"unknown command or option '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message;
-            Reporter.Error($"{OneLine(error).TrimEnd('.')} (see 'sockit {command}--help')");
+            var rewritten = Habits.Rewrite(args, Named(root, args));
+            if (Named(root, rewritten) is null) root = BuildRoot(rewritten); // nc's -z made connect a scan
+            args = rewritten;
+        }
+        catch (UsageException ex)
+        {
+            Reporter.Error(ex.Message);
+            return Usage;
+        }
+        var parsed = root.Parse(args);
+        var isHelp = parsed.Action is HelpAction;
+        // An unknown word explains itself better than the "required command" or bad-argument error it causes; and an
+        // unknown option is an error even where the parser would take it as an argument ('bench merge --jsn FILE').
+        var unknown = isHelp ? null : UnknownWord(root, parsed.CommandResult.Command, args);
+        if (unknown is not null || (parsed.Errors.Count > 0 && parsed.Action is ParseErrorAction))
+        {
+            var command = parsed.CommandResult.Command;
+            var see = command == root ? "" : string.Join(' ', Chain(command).Skip(1).Select(c => c.Name)) + " ";
+            var error = unknown ?? (parsed.UnmatchedTokens.Count > 0 ? $"unknown command or option '{parsed.UnmatchedTokens[0]}'" : parsed.Errors[0].Message);
+            // A line that shows the right form already needs no pointer to the help.
+            var pointer = error.Contains("did you mean", StringComparison.Ordinal) || error.StartsWith("invalid endpoint", StringComparison.Ordinal)
+                ? "" : $" (see 'sockit {see}--help')";
+            Reporter.Error($"{OneLine(error).TrimEnd('.')}{pointer}");
             return Usage;
         }
 
@@ -118,6 +137,51 @@ internal static class CliRunner
             if (!known || name == named) root.Add(create());
         if (args.Any(a => a is "--help" or "-h" or "-?" or "/h" or "/?")) root.Add(HelpText.Create());
         return root;
+    }
+
+    private static Command? Named(Command root, string[] args)
+    {
+        var named = args.FirstOrDefault(a => !a.StartsWith('-'));
+        return root.Subcommands.FirstOrDefault(c => c.Name == named);
+    }
+
+    private static IEnumerable<Command> Chain(Command command)
+    {
+        var chain = new List<Command>();
+        for (Command? c = command; c is not null; c = c.Parents.OfType<Command>().FirstOrDefault()) chain.Insert(0, c);
+        return chain;
+    }
+
+    /// <summary>The first command or option the command does not know, with the nearest one it does ("did you mean connect?").</summary>
+    private static string? UnknownWord(Command root, Command command, string[] args)
+    {
+        if (command == root)
+        {
+            if (args.Length > 0 && args.All(a => a.StartsWith('-'))) return null;
+            var named = args.FirstOrDefault(a => !a.StartsWith('-'));
+            if (named is null) return null;
+            var known = Commands.Select(c => c.Name);
+            return Suggestions.Closest(named, known) is { } meant
+                ? $"unknown command '{named}'; did you mean {meant}?"
+                : $"unknown command '{named}'; the commands are {string.Join(", ", known)}";
+        }
+        var options = Chain(command).SelectMany(c => c == command ? c.Options : c.Options.Where(o => o.Recursive)).ToList();
+        var names = options.SelectMany(o => o.Aliases.Prepend(o.Name)).Concat(["--help", "-h"]).ToList();
+        var start = Array.IndexOf(args, command.Name) + 1;
+        for (var i = start; i < args.Length && args[i] != "--"; i++)
+        {
+            var word = args[i];
+            var option = options.FirstOrDefault(o => o.Name == word || o.Aliases.Contains(word));
+            if (option is not null)
+            {
+                if (option.ValueType != typeof(bool) && option.Arity.MaximumNumberOfValues > 0) i++; // its value, whatever it looks like
+                continue;
+            }
+            if (word.Length < 2 || word[0] != '-' || char.IsAsciiDigit(word[1]) || word.Contains('=')) continue;
+            var suggestion = Suggestions.Closest(word, names.Where(n => n.StartsWith("--", StringComparison.Ordinal) == word.StartsWith("--", StringComparison.Ordinal)));
+            return suggestion is null ? $"unknown option '{word}'" : $"unknown option '{word}'; did you mean {suggestion}?";
+        }
+        return null;
     }
 
     private static Option<bool> VersionOption()

@@ -80,6 +80,13 @@ public sealed class ProxyApiTests
         Assert.Equal("whole line\n", stdout);
         Assert.Equal(204, (await CurlAsync("DELETE", $"http://{api}/proxies/db")).Status);
         Assert.Equal("{}", (await CurlAsync("GET", $"http://{api}/proxies")).Body);
+
+        // The totals count what was relayed, by proxies deleted before the end too.
+        proxy.Signal(15);
+        Assert.Equal(0, await proxy.WaitForExitAsync());
+        var summary = proxy.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        Assert.Contains("stopped proxy on the control API's proxies: 2 connections (0 rejected)", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("up 0ms", summary, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -208,6 +215,10 @@ public sealed class ProxyApiTests
     [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "teleport" }, "unknown toxic type 'teleport'")]
     [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "latency:latency=fast" }, "is not a whole number")]
     [InlineData(new[] { "proxy", "--config", "/nonexistent/proxies.json" }, "cannot read the proxy config /nonexistent/proxies.json")]
+    [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--toxic", "latency:latency=10", "--toxic", "latency:latency=20" },
+        "two --toxic options make the toxic 'latency_downstream'; give one, or name each")]
+    [InlineData(new[] { "proxy", "127.0.0.1:0", "127.0.0.1:1", "--dump", "talk.jsonl" }, "--dump takes the format first, then the file: --dump jsonl talk.jsonl")]
+    [InlineData(new[] { "proxy", "--dump", "talk.jsonl", "127.0.0.1:0", "127.0.0.1:1" }, "--dump takes the format first")]
     public async Task Bad_proxy_arguments_get_one_line_and_the_right_exit_code(string[] arguments, string message)
     {
         var (exit, _, stderr) = await SockitCli.RunAsync("", arguments);

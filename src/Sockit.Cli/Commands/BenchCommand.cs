@@ -93,6 +93,11 @@ internal static class BenchCommand
                 Interval = parse.GetValue(interval) ?? TimeSpan.FromSeconds(1),
                 GarbageHttp = isUrl,
             };
+            if (FileLimit.Shortfall(options.Connections) is { } shortfall)
+            {
+                Reporter.Error(shortfall);
+                return CliRunner.Failure;
+            }
             var started = DateTimeOffset.UtcNow;
             var result = await BenchReport.RunWithProgressAsync(options, cancellationToken);
             if (parse.GetValue(hdrOut) is { } file) LatencyLog.Write(file, result.Latency, started + options.Warmup, DateTimeOffset.UtcNow, $"{endpoint}");
@@ -127,7 +132,7 @@ internal static class BenchCommand
         if (!text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             if (Endpoint.TryParse(text, out var endpoint, out var error)) return (endpoint, "/", false);
-            throw new UsageException($"invalid endpoint '{text}': {error}; accepted forms: {Endpoint.AcceptedForms}, or http://host:port/path");
+            throw new UsageException(EndpointDiagnosis.Explain(text, error));
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
             throw new UsageException($"invalid URL '{text}': write http://host:port/path");

@@ -83,9 +83,13 @@ internal static class CommonOptions
     {
         var text = result.Tokens.Count > 0 ? result.Tokens[0].Value : "";
         if (Endpoint.TryParse(text, out var endpoint, out var error)) return endpoint;
-        result.AddError($"invalid endpoint '{text}': {error}; accepted forms: {Endpoint.AcceptedForms}");
+        result.AddError(Rendering.EndpointDiagnosis.Explain(text, error));
         return null!;
     }
+
+    /// <summary>An endpoint typed as a word the parser could not type-check (wait's list); a usage error says what is wrong.</summary>
+    public static Endpoint ToEndpoint(string text) =>
+        Endpoint.TryParse(text, out var endpoint, out var error) ? endpoint : throw new UsageException(Rendering.EndpointDiagnosis.Explain(text, error));
 
     /// <summary>Octal permissions for a Unix socket file (--mode 600), checked against the endpoint.</summary>
     public static UnixFileMode? ParseMode(string? text, Endpoint endpoint)

@@ -40,6 +40,8 @@ internal static class ConnectCommand
             var file = parse.GetValue(sendFile);
             if (text is not null && file is not null) throw new UsageException("--send and --send-file cannot be combined; pick one source");
             if (parse.GetValue(sendOnly) && parse.GetValue(recvOnly)) throw new UsageException("--send-only and --recv-only cannot be combined");
+            if (parse.GetValue(recvOnly) && (text is not null || file is not null))
+                throw new UsageException("--recv-only (-d) never sends, so it cannot go with --send or --send-file; drop one of them");
 
             using var tracer = CommonOptions.CreateTracer(parse);
             var options = new BridgeOptions

@@ -78,13 +78,13 @@ internal static class LsCommand
                 return CliRunner.Ok;
             }
 
-            var snapshot = SocketTable.Read(query);
+            var snapshot = WithoutOwnDiagnostics(SocketTable.Read(query));
             using var output = TextTable.OpenStdout();
             if (parse.GetValue(json))
             {
                 var sockets = snapshot.Sockets.Select(s => new SocketJson(KindName(s), s.Family, s.State, s.Local, s.Remote, s.LocalAddress, s.LocalPort,
                     s.RemoteAddress, s.RemotePort, s.ReceiveQueue, s.SendQueue, s.Pid, s.Process, s.Uid, s.Inode)).ToList();
-                output.WriteLine(JsonSerializer.Serialize(new LsOutput(sockets, snapshot.OwnersIncomplete, Summarize(snapshot.Sockets)), CliJsonContext.Default.LsOutput));
+                output.WriteLine(JsonSerializer.Serialize(new LsOutput(sockets, snapshot.OwnersIncomplete, Summarize(snapshot.Sockets)), CliJsonContext.Output.LsOutput));
                 return CliRunner.Ok;
             }
             if (parse.GetValue(summary)) WriteSummary(snapshot.Sockets, output);
@@ -96,6 +96,18 @@ internal static class LsCommand
             return CliRunner.Ok;
         });
         return command;
+    }
+
+    /// <summary>
+    /// The table without the socket the .NET runtime opens in this very process for its diagnostics tools
+    /// (/tmp/dotnet-diagnostic-PID-…): it is ours, not the user's, and would be listed by every ls -x.
+    /// </summary>
+    private static SocketSnapshot WithoutOwnDiagnostics(SocketSnapshot snapshot)
+    {
+        var own = $"dotnet-diagnostic-{Environment.ProcessId.ToString(CultureInfo.InvariantCulture)}-";
+        return snapshot.Sockets.Any(s => s.IsUnix && s.LocalAddress.Contains(own, StringComparison.Ordinal))
+            ? snapshot with { Sockets = [.. snapshot.Sockets.Where(s => !(s.IsUnix && s.LocalAddress.Contains(own, StringComparison.Ordinal)))] }
+            : snapshot;
     }
 
     private static int? ParsePortFilter(string? text)
@@ -112,16 +124,22 @@ internal static class LsCommand
         if (showOwner) headers.AddRange(["PID", "Process"]);
         headers.AddRange(["UID", "Inode"]);
         if (mark is not null) headers.Insert(0, "");
-        var rows = sockets.Select(s =>
+        var rows = sockets.Select(IReadOnlyList<string> (s) =>
         {
             var row = new List<string> { KindName(s), s.State, s.Local, s.Remote, Number(s.ReceiveQueue), Number(s.SendQueue) };
             if (showOwner) row.AddRange([Number(s.Pid), s.Process ?? "-"]);
             row.AddRange([Number(s.Uid), s.Inode.ToString(CultureInfo.InvariantCulture)]);
             if (mark is not null) row.Insert(0, mark(s));
-            return (IReadOnlyList<string>)row;
-        });
-        TextTable.Write(headers, rows, output);
+            return row;
+        }).ToList();
+        // On a terminal narrower than the table (ss's columns need ~112), the least useful columns go first, then long
+        // addresses and names are cut in the middle: one line per socket, as ss keeps. Piped output is never cut.
+        if (TextTable.TerminalWidth() is { } width) TextTable.WriteFitted(headers, rows, output, width, DropFirst, ["Local", "Remote", "Process"]);
+        else TextTable.Write(headers, rows, output);
     }
+
+    /// <summary>The columns a narrow terminal loses, least useful first.</summary>
+    private static readonly string[] DropFirst = ["Inode", "UID", "Send-Q", "Recv-Q", "PID"];
 
     private static void WriteSummary(IReadOnlyList<SocketEntry> sockets, TextWriter output)
     {
@@ -143,13 +161,14 @@ internal static class LsCommand
         {
             do
             {
-                var current = SocketTable.Read(query).Sockets.ToDictionary(Key, s => s);
+                var current = WithoutOwnDiagnostics(SocketTable.Read(query)).Sockets.ToDictionary(Key, s => s);
                 var appeared = previous is null ? [] : current.Keys.Where(k => !previous.ContainsKey(k)).ToHashSet();
                 var gone = previous is null ? [] : previous.Where(p => !current.ContainsKey(p.Key)).Select(p => p.Value).ToList();
                 if (terminal)
                 {
                     Console.Out.Write("\u001b[H\u001b[2J"); // redraw in place
-                    Console.Out.WriteLine($"sockit ls --watch: {current.Count} sockets at {DateTime.Now:HH:mm:ss}; + appeared, - went away (Ctrl-C to stop)");
+                    var title = $"sockit ls --watch: {Words.Plural(current.Count, "socket")} at {DateTime.Now:HH:mm:ss}; + appeared, - went away (Ctrl-C to stop)";
+                    Console.Out.WriteLine(TextTable.TerminalWidth() is { } width && title.Length > width ? title[..(width - 1)] + "…" : title);
                     Render([.. current.Values, .. gone], showOwner, Console.Out, s => gone.Contains(s) ? "-" : appeared.Contains(Key(s)) ? "+" : "");
                 }
                 else if (previous is null)

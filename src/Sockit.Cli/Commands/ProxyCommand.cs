@@ -25,7 +25,7 @@ internal static class ProxyCommand
         var dump = new Option<string[]>("--dump")
         {
             Description = "Record every conversation in FILE as text, hex or jsonl (time, connection id, direction, offset, data): --dump jsonl talk.jsonl",
-            Arity = new ArgumentArity(2, 2),
+            Arity = new ArgumentArity(1, 2), // one word is a mistake we explain (the format goes first), not a parser's complaint
             AllowMultipleArgumentsPerToken = true,
             HelpName = "format> <file",
         };
@@ -56,6 +56,7 @@ internal static class ProxyCommand
             idleDefault: null);
         command.SetAction(async (parse, cancellationToken) =>
         {
+            CheckDumpOrder(parse.GetValue(dump));
             var local = parse.GetValue(listen);
             var remote = parse.GetValue(upstream);
             var control = parse.GetValue(api);
@@ -82,11 +83,22 @@ internal static class ProxyCommand
                 var announcement = proxies.All.Select(Describe).ToList();
                 await using var controlApi = control is null ? null : await ControlApi.StartAsync(control, proxies, cancellationToken: cancellationToken);
                 if (controlApi is not null) announcement.Add($"control API (toxiproxy-compatible) on http://{controlApi.LocalEndpoint}");
-                var where = local is not null ? proxies.All.First(p => p.Name == parse.GetValue(name)).Listen.ToString() : $"{proxies.All.Count} proxies";
+                var where = local is not null ? proxies.All.First(p => p.Name == parse.GetValue(name)).Listen.ToString()
+                    : controlApi is not null ? $"the control API's proxies" : Words.Plural(proxies.All.Count, "proxy", "proxies");
                 return await ServerReport.RunUntilStoppedAsync(() => proxies.StopAsync(CancellationToken.None), "proxy", where, stream: true, announcement, json, cancellationToken);
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// '--dump talk.jsonl' (the file alone, or first) is checked before anything else: the parser may have taken the
+    /// next word as the file, and the error about that word would blame the wrong thing.
+    /// </summary>
+    private static void CheckDumpOrder(string[]? dump)
+    {
+        if (dump is { Length: 1 } || (dump is { Length: 2 } && dump[0].IndexOfAny(['.', '/']) >= 0))
+            throw new UsageException($"--dump takes the format first, then the file: --dump jsonl {dump[0]} (formats: text, hex, jsonl)");
     }
 
     private static ConversationDump? CreateDump(string[]? dump, bool hex)
@@ -110,14 +122,22 @@ internal static class ProxyCommand
 
     private static List<Toxic> ParseToxics(string[] specs)
     {
+        List<Toxic> toxics;
         try
         {
-            return [.. specs.SelectMany(Toxic.Parse)];
+            toxics = [.. specs.SelectMany(Toxic.Parse)];
         }
         catch (SockitException ex)
         {
             throw new UsageException(ex.Message);
         }
+        // Two of a kind on one stream share a default name, and the second would replace the first in the API's eyes.
+        if (toxics.GroupBy(t => t.Name).FirstOrDefault(g => g.Count() > 1) is { } twice)
+        {
+            throw new UsageException($"two --toxic options make the toxic '{twice.Key}'; give one, or name each, such as " +
+                                     $"--toxic {twice.First().Type}:name=first,... --toxic {twice.First().Type}:name=second,...");
+        }
+        return toxics;
     }
 
     private static string Describe(Proxy proxy)

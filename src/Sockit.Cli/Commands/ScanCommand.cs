@@ -18,7 +18,7 @@ internal static class ScanCommand
         var timeout = CommonOptions.Duration("--timeout", "-w", "How long a port may take to answer before it counts as filtered", TimeSpan.FromMilliseconds(500));
         var json = new Option<bool>("--json") { Description = "One JSON document at the end instead of a line per open port" };
 
-        var command = new Command("scan", "Find the TCP ports of HOST that accept a connection (like nc -z HOST PORTS)")
+        var command = new Command("scan", "Find the TCP ports of HOST that accept a connection (like nc -z HOST PORTS); exit 1 when none does")
         {
             host, ports, concurrency, timeout, json,
         };
@@ -34,14 +34,14 @@ internal static class ScanCommand
             if (asJson)
             {
                 Console.Out.WriteLine(JsonSerializer.Serialize(new ScanOutput(result.Host, result.Open, result.Closed, result.Filtered,
-                    Math.Round(result.Duration.TotalMilliseconds, 1)), CliJsonContext.Default.ScanOutput));
+                    Math.Round(result.Duration.TotalMilliseconds, 1)), CliJsonContext.Output.ScanOutput));
             }
             else
             {
                 Reporter.Info(string.Create(CultureInfo.InvariantCulture,
-                    $"scanned {list.Count} ports of {result.Host} in {Durations.Format(result.Duration)}: {result.Open.Count} open, {result.Closed} closed, {result.Filtered} filtered"));
+                    $"scanned {Words.Plural(list.Count, "port")} of {result.Host} in {Durations.Format(result.Duration)}: {result.Open.Count} open, {result.Closed} closed, {result.Filtered} filtered"));
             }
-            return CliRunner.Ok;
+            return result.Open.Count > 0 ? CliRunner.Ok : CliRunner.Failure; // as nc -z: a script can ask "is anything there?"
         });
         return command;
     }

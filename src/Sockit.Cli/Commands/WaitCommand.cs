@@ -31,7 +31,7 @@ internal static class WaitCommand
             var trailing = doubleDash < 0 ? [] : parse.Tokens.Skip(doubleDash + 1).Select(t => t.Value).ToArray();
             var words = (parse.GetValue(targets) ?? []).SkipLast(trailing.Length).ToList();
             if (words.Count == 0) throw new UsageException("no endpoint to wait for; write sockit wait HOST:PORT [-- COMMAND]");
-            var endpoints = words.Select(Endpoint.Parse).ToList();
+            var endpoints = words.Select(CommonOptions.ToEndpoint).ToList();
             var limit = parse.GetValue(timeout) ?? TimeSpan.FromSeconds(30);
             var silent = parse.GetValue(quiet);
 

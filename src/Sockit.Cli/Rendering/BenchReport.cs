@@ -23,7 +23,8 @@ internal static class BenchReport
         {
             result = await LoadGenerator.RunAsync(options, new Sink(p =>
             {
-                live.UpdateTarget(new Markup(Markup.Escape(ProgressLine(p))));
+                // One line, never wrapped: a wrapped live line leaves its first half behind at every redraw.
+                live.UpdateTarget(new Text(TextTable.Elide(ProgressLine(p), Math.Max(20, console.Profile.Width - 1))) { Overflow = Overflow.Ellipsis });
                 live.Refresh();
             }), cancellationToken);
         });
@@ -34,7 +35,7 @@ internal static class BenchReport
     {
         if (json)
         {
-            Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(result), CliJsonContext.Default.BenchJson));
+            Console.Out.WriteLine(JsonSerializer.Serialize(ToJson(result), CliJsonContext.Output.BenchJson));
             return;
         }
         var seconds = result.Elapsed.TotalSeconds;
@@ -43,7 +44,7 @@ internal static class BenchReport
         if (result.Mode != LoadMode.Stream)
             lines.Add(Invariant($"{what,-11} {result.Requests:N0} in {seconds:F2}s = {result.RequestsPerSecond:N1}/s"));
         if (result.BytesSent + result.BytesReceived > 0)
-            lines.Add(Invariant($"{"transfer",-11} sent {Sizes.Format((long)result.SentPerSecond)}/s, received {Sizes.Format((long)result.ReceivedPerSecond)}/s ({Sizes.Format(result.BytesSent)} and {Sizes.Format(result.BytesReceived)} in all)"));
+            lines.Add(Invariant($"{"transfer",-11} sent {Sizes.Format((long)result.SentPerSecond)}/s, received {Sizes.Format((long)result.ReceivedPerSecond)}/s ({Sizes.Format(result.BytesSent)}, {Sizes.Format(result.BytesReceived)})"));
         if (result.Latency.TotalCount > 0) lines.Add($"{(what == "connections" ? "connect" : "latency"),-11} {LatencyLine(result.Latency)}");
         if (result.Outcomes.Count > 0)
             lines.Add($"{"server",-11} {string.Join(", ", result.Outcomes.OrderByDescending(o => o.Value).Select(o => Invariant($"{o.Key} {o.Value:N0}")))}");
@@ -59,10 +60,10 @@ internal static class BenchReport
         if (json)
         {
             Console.Out.WriteLine(JsonSerializer.Serialize(new BenchMergeJson(files, merged.TotalCount, Math.Round(span, 3),
-                span > 0 ? Math.Round(merged.TotalCount / span, 1) : null, LatencyJson(merged)), CliJsonContext.Default.BenchMergeJson));
+                span > 0 ? Math.Round(merged.TotalCount / span, 1) : null, LatencyJson(merged)), CliJsonContext.Output.BenchMergeJson));
             return;
         }
-        Console.Out.WriteLine(Invariant($"{"requests",-11} {merged.TotalCount:N0} from {files} files") +
+        Console.Out.WriteLine(Invariant($"{"requests",-11} {merged.TotalCount:N0} from {Words.Plural(files, "file")}") +
                               (span > 0 ? Invariant($" over {span:F2}s = {merged.TotalCount / span:N1}/s") : ""));
         if (merged.TotalCount > 0) Console.Out.WriteLine($"{"latency",-11} {LatencyLine(merged)}");
     }
@@ -72,7 +73,7 @@ internal static class BenchReport
 
     private static string Describe(LoadOptions options)
     {
-        var length = options.Duration is { } d ? $"for {Durations.Format(d)}" : options.Count is { } n ? Invariant($"for {n:N0} requests") : "for 10s";
+        var length = options.Duration is { } d ? $"for {Durations.Format(d)}" : options.Count is { } n ? Invariant($"for {n:N0} request{(n == 1 ? "" : "s")}") : "for 10s";
         var loop = options.Rate is { } rate ? Invariant($"open loop at {rate:N0} requests/s") : "closed loop";
         var warmup = options.Warmup > TimeSpan.Zero ? $" after a {Durations.Format(options.Warmup)} warm-up" : "";
         return Invariant($"bench {ModeName(options.Mode)} {options.Target} over {options.Connections} connection{(options.Connections == 1 ? "" : "s")} {length}, {loop}{warmup}");
@@ -83,8 +84,8 @@ internal static class BenchReport
     private static string ProgressLine(LoadProgress p) => p.Elapsed < TimeSpan.Zero
         ? Invariant($"warming up, {-p.Elapsed.TotalSeconds:F0}s left")
         : p.Requests == 0 && p.BytesSent > 0
-            ? Invariant($"{p.Elapsed.TotalSeconds:F0}s: sent {Sizes.Format(p.BytesSent)}, received {Sizes.Format(p.BytesReceived)}, {p.Errors:N0} errors")
-            : Invariant($"{p.Elapsed.TotalSeconds:F0}s: {p.Requests:N0} requests, {p.RecentRequestsPerSecond:N0}/s now, {p.Errors:N0} errors");
+            ? Invariant($"{p.Elapsed.TotalSeconds:F0}s: sent {Sizes.Format(p.BytesSent)}, received {Sizes.Format(p.BytesReceived)}, {p.Errors:N0} error{(p.Errors == 1 ? "" : "s")}")
+            : Invariant($"{p.Elapsed.TotalSeconds:F0}s: {p.Requests:N0} request{(p.Requests == 1 ? "" : "s")}, {p.RecentRequestsPerSecond:N0}/s now, {p.Errors:N0} error{(p.Errors == 1 ? "" : "s")}");
 
     private static string LatencyLine(HistogramBase latency) =>
         string.Join("  ", Percentiles.Select(p => $"{p.Name} {Micros(latency.GetValueAtPercentile(p.Percentile))}")) + $"  max {Micros(latency.GetMaxValue())}";

@@ -1,3 +1,5 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
 using System.Text.Json.Serialization;
 
 namespace Sockit.Cli.Rendering;
@@ -34,12 +36,27 @@ internal sealed record BenchJson(
 /// <summary>What <c>sockit bench merge --json</c> prints.</summary>
 internal sealed record BenchMergeJson(int Files, long Requests, double SpanSeconds, double? RequestsPerSecond, LatencyJson? LatencyMicros);
 
+/// <summary>A note or error on stderr under <c>--log-format json</c>.</summary>
+internal sealed record ReportLine(string Level, string Message);
+
 /// <summary>Source-generated JSON for everything the CLI prints as JSON: no reflection, so Native AOT stays warning-free.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
+[JsonSerializable(typeof(ReportLine))]
 [JsonSerializable(typeof(ConnectionLogLine))]
 [JsonSerializable(typeof(ServerSummaryLine))]
 [JsonSerializable(typeof(LsOutput))]
 [JsonSerializable(typeof(ScanOutput))]
 [JsonSerializable(typeof(BenchJson))]
 [JsonSerializable(typeof(BenchMergeJson))]
-internal sealed partial class CliJsonContext : JsonSerializerContext;
+internal sealed partial class CliJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// What the CLI prints with: '+', '\'' and non-ASCII as they are ("+00:00", not "\u002B00:00"). The default encoder
+    /// escapes them for HTML pages; our output goes to terminals, files and log collectors, and stays valid JSON.
+    /// </summary>
+    public static CliJsonContext Output { get; } = new(new JsonSerializerOptions
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -40,21 +40,24 @@ internal static class ServerReport
     private static void Summary(string name, string where, bool stream, ServerSummary summary, bool json)
     {
         Console.Out.Flush();
-        Reporter.Info(json
+        var line = json
             ? JsonSerializer.Serialize(new ServerSummaryLine(name, where, summary.Connections, summary.Rejected,
                 summary.BytesReceived, summary.BytesSent, summary.Requests, Math.Round(summary.Uptime.TotalSeconds, 3),
-                summary.Limits.ToDictionary(l => LimitName(l.Key), l => l.Value), summary.AcceptPauses), CliJsonContext.Default.ServerSummaryLine)
+                summary.Limits.ToDictionary(l => LimitName(l.Key), l => l.Value), summary.AcceptPauses), CliJsonContext.Output.ServerSummaryLine)
             : string.Create(CultureInfo.InvariantCulture,
-                $"stopped {name} on {where}: {summary.Connections} {(stream ? "connections" : "datagrams")} ({summary.Rejected} rejected), " +
-                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {summary.Requests} requests, up {Durations.Format(summary.Uptime)}") +
-                Limits(summary));
+                $"stopped {name} on {where}: {Words.Plural(summary.Connections, stream ? "connection" : "datagram")} ({summary.Rejected} rejected), " +
+                $"received {Sizes.Format(summary.BytesReceived)}, sent {Sizes.Format(summary.BytesSent)}, {Words.Plural(summary.Requests, "request")}, " +
+                $"up {Durations.Format(summary.Uptime)}") +
+                Limits(summary);
+        if (json) Reporter.Json(line);
+        else Reporter.Info(line);
     }
 
     /// <summary>What the limits did, when they did anything: ", limits: 3 closed idle, 1 over --max-per-client; accepting paused 2 times".</summary>
     private static string Limits(ServerSummary summary)
     {
         var parts = summary.Limits.Select(l => string.Create(CultureInfo.InvariantCulture, $"{l.Value} {LimitText(l.Key)}")).ToList();
-        if (summary.AcceptPauses > 0) parts.Add(string.Create(CultureInfo.InvariantCulture, $"accepting paused at --max-connections {summary.AcceptPauses} times"));
+        if (summary.AcceptPauses > 0) parts.Add($"accepting paused at --max-connections {Words.Plural(summary.AcceptPauses, "time")}");
         return parts.Count == 0 ? "" : "; limits: " + string.Join(", ", parts);
     }
 
@@ -82,10 +85,10 @@ internal static class ServerReport
         if (json)
         {
             return JsonSerializer.Serialize(new ConnectionLogLine(time, record.Peer.ToString(), Math.Round(record.Duration.TotalMilliseconds, 3),
-                record.BytesReceived, record.BytesSent, record.Requests, record.Outcome), CliJsonContext.Default.ConnectionLogLine);
+                record.BytesReceived, record.BytesSent, record.Requests, record.Outcome), CliJsonContext.Output.ConnectionLogLine);
         }
         return string.Create(CultureInfo.InvariantCulture,
-            $"{time} {record.Peer} {record.Outcome} after {Durations.Format(record.Duration)}: received {record.BytesReceived} B, sent {record.BytesSent} B, {record.Requests} requests");
+            $"{time} {record.Peer} {record.Outcome} after {Durations.Format(record.Duration)}: received {record.BytesReceived} B, sent {record.BytesSent} B, {Words.Plural(record.Requests, "request")}");
     }
 
 }

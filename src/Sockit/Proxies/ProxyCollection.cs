@@ -13,6 +13,10 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Dictionary<string, Proxy> _proxies = new(StringComparer.Ordinal);
+    private readonly long _created = System.Diagnostics.Stopwatch.GetTimestamp();
+
+    /// <summary>The totals of proxies already removed (a control API client deletes its proxies after each test).</summary>
+    private readonly List<ServerSummary> _removed = [];
 
     private readonly List<ControlApi> _apis = [];
 
@@ -143,9 +147,11 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
         ControlApi[] apis;
         lock (_apis) { apis = [.. _apis]; _apis.Clear(); }
         foreach (var api in apis) await api.DisposeAsync().ConfigureAwait(false);
-        var summaries = await Task.WhenAll(All.Select(p => p.StopAsync(cancellationToken))).ConfigureAwait(false);
+        var running = await Task.WhenAll(All.Select(p => p.StopAsync(cancellationToken))).ConfigureAwait(false);
+        List<ServerSummary> summaries;
+        lock (_removed) summaries = [.. _removed, .. running];
         return new ServerSummary(summaries.Sum(s => s.Connections), summaries.Sum(s => s.Rejected), summaries.Sum(s => s.BytesReceived),
-            summaries.Sum(s => s.BytesSent), summaries.Sum(s => s.Requests), summaries.Length == 0 ? TimeSpan.Zero : summaries.Max(s => s.Uptime));
+            summaries.Sum(s => s.BytesSent), summaries.Sum(s => s.Requests), System.Diagnostics.Stopwatch.GetElapsedTime(_created));
     }
 
     /// <summary>Stops as <see cref="StopAsync"/> does, with the configured drain.</summary>
@@ -163,6 +169,8 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
     private async Task RemoveLockedAsync(Proxy proxy)
     {
         lock (_proxies) _proxies.Remove(proxy.Name);
-        await proxy.DisableAsync().ConfigureAwait(false);
+        // Stopped for good, open connections cut at once (a cancelled drain), and its totals kept for the final summary.
+        var summary = await proxy.StopAsync(new CancellationToken(canceled: true)).ConfigureAwait(false);
+        lock (_removed) _removed.Add(summary);
     }
 }
