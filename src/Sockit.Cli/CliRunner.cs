@@ -23,6 +23,7 @@ internal static class CliRunner
         ("scan", ScanCommand.Create),
         ("proxy", ProxyCommand.Create),
         ("bench", BenchCommand.Create),
+        ("cert", CertCommand.Create),
         ("demo", DemoCommand.Create),
     ];
 

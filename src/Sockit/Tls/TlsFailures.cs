@@ -27,7 +27,7 @@ internal static class TlsFailures
         if (text.Contains("certificate expired", StringComparison.Ordinal))
             return (SockitError.CertificateExpired, "the peer says the certificate presented has expired");
         if (text.Contains("wrong version number", StringComparison.Ordinal) || text.Contains("packet length too long", StringComparison.Ordinal)
-            || text.Contains("record layer failure", StringComparison.Ordinal) || text.Contains("http request", StringComparison.Ordinal))
+            || text.Contains("record layer failure", StringComparison.Ordinal) || text.Contains("unexpected message", StringComparison.Ordinal) || text.Contains("http request", StringComparison.Ordinal))
             return (SockitError.TlsFailed, "the peer does not speak TLS here (its answer is not a TLS record)");
         if (text.Contains("protocol version", StringComparison.Ordinal) || text.Contains("unsupported protocol", StringComparison.Ordinal)
             || text.Contains("no protocols available", StringComparison.Ordinal))

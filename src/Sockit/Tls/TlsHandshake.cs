@@ -120,7 +120,9 @@ public static class TlsHandshake
 
     private static SockitException ServerFailure(Exception ex, SslStream ssl, TlsServerOptions options)
     {
-        if (options.ClientCa is not null && ex is AuthenticationException && ex.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal))
+        // The message is a resource key in a trimmed build (net_ssl_io_cert_custom_validation), a sentence otherwise.
+        if (options.ClientCa is not null && ex is AuthenticationException
+            && (ex.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal) || ex.Message.Contains("custom_validation", StringComparison.Ordinal)))
         {
             return ssl.RemoteCertificate is { } presented
                 ? new SockitException(SockitError.ClientCertificateRefused, $"client certificate '{presented.Subject}' refused: not signed by the client CA")
