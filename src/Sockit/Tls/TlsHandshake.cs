@@ -60,7 +60,7 @@ public static class TlsHandshake
         {
             throw Fail(ssl, trace, new SockitException(SockitError.TimedOut, $"TLS handshake not finished after {Durations.Format(options.HandshakeTimeout)}"));
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException or SockitException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException))
         {
             throw Fail(ssl, trace, ex as SockitException ?? ServerFailure(ex, ssl, options));
         }
@@ -124,8 +124,8 @@ public static class TlsHandshake
         if (options.ClientCa is not null && ex is AuthenticationException
             && (ex.Message.Contains("RemoteCertificateValidationCallback", StringComparison.Ordinal) || ex.Message.Contains("custom_validation", StringComparison.Ordinal)))
         {
-            return ssl.RemoteCertificate is { } presented
-                ? new SockitException(SockitError.ClientCertificateRefused, $"client certificate '{presented.Subject}' refused: not signed by the client CA")
+            return TlsServerOptions.Refused.TryGetValue(ssl, out var subject)
+                ? new SockitException(SockitError.ClientCertificateRefused, $"client certificate '{subject}' refused: not signed by the client CA")
                 : new SockitException(SockitError.ClientCertificateRefused, "the client sent no certificate, and one is required");
         }
         var translated = TlsFailures.Translate(ex);
@@ -152,7 +152,7 @@ public static class TlsHandshake
         {
             await ssl.AuthenticateAsClientAsync(options.Build(name, verdict), cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException or SockitException))
         {
             throw Fail(ssl, trace, verdict.Problem is not null && !options.Insecure
                 ? new SockitException(verdict.Error!.Value, verdict.Problem, ex)

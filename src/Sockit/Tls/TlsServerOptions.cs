@@ -41,6 +41,9 @@ public sealed record TlsServerOptions
 
     private SslServerAuthenticationOptions? _built;
 
+    /// <summary>The subject of a client certificate refused, by the SslStream that refused it.</summary>
+    internal static readonly System.Runtime.CompilerServices.ConditionalWeakTable<object, string> Refused = new();
+
     /// <summary>The options SslStream takes, built once: the certificate context (with its chain) is the costly part.</summary>
     internal SslServerAuthenticationOptions Build()
     {
@@ -64,8 +67,12 @@ public sealed record TlsServerOptions
                 RevocationMode = X509RevocationMode.NoCheck,
             };
             options.CertificateChainPolicy.CustomTrustStore.AddRange(ClientCa);
-            options.RemoteCertificateValidationCallback = static (_, certificate, _, errors) =>
-                certificate is not null && errors == SslPolicyErrors.None;
+            options.RemoteCertificateValidationCallback = static (sender, certificate, _, errors) =>
+            {
+                // Kept for the refusal's message: SslStream forgets the certificate once the handshake fails.
+                if (certificate is not null && errors != SslPolicyErrors.None) Refused.AddOrUpdate(sender, certificate.Subject);
+                return certificate is not null && errors == SslPolicyErrors.None;
+            };
         }
         return _built = options;
     }
