@@ -24,6 +24,7 @@ internal static class CliRunner
         ("proxy", ProxyCommand.Create),
         ("bench", BenchCommand.Create),
         ("cert", CertCommand.Create),
+        ("tls", TlsCommand.Create),
         ("demo", DemoCommand.Create),
     ];
 

@@ -176,4 +176,29 @@ public sealed class TlsCliTests : IDisposable
         Assert.Equal("secret-in-plaintext", stdout);
         await proxy.WaitForStderrAsync(l => l.Contains("|secret-in-plaint", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public async Task Tls_shows_the_handshake_and_chain_and_judges_trust()
+    {
+        await MakeCertificatesAsync();
+        var (server, address) = await ServeAsync("echo", "tls://127.0.0.1:0", "--cert", File("cert.pem"), "--key", File("key.pem"), "--alpn", "h2,http/1.1");
+        await using var _ = server;
+        var port = address.Split(':')[^1];
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "tls", $"localhost:{port}", "--ca", File("ca.pem"), "--alpn", "h2", "--json");
+        Assert.True(exit == 0, stderr);
+        using var json = System.Text.Json.JsonDocument.Parse(stdout);
+        var root = json.RootElement;
+        Assert.True(root.GetProperty("trusted").GetBoolean());
+        Assert.Equal("h2", root.GetProperty("alpn").GetString());
+        Assert.Equal("localhost", root.GetProperty("sni").GetString());
+        var leaf = root.GetProperty("chain")[0];
+        Assert.Equal("ECDSA P-256", leaf.GetProperty("key").GetString());
+        Assert.Contains("127.0.0.1", leaf.GetProperty("names").EnumerateArray().Select(n => n.GetString()));
+
+        (exit, stdout, stderr) = await SockitCli.RunAsync("", "tls", $"tls://127.0.0.1:{port}", "--versions");
+        Assert.Equal(1, exit);
+        Assert.Contains("versions   TLSv1.0 refused, TLSv1.1 refused, TLSv1.2 accepted, TLSv1.3 accepted\n", stdout, StringComparison.Ordinal);
+        Assert.Contains("verdict    NOT trusted: certificate for localhost, 127.0.0.1, ::1 is issued by 'CN=Sockit test CA", stdout, StringComparison.Ordinal);
+        Assert.Contains("which is not trusted; trust its CA with --ca FILE, or --insecure\n", stdout, StringComparison.Ordinal);
+    }
 }

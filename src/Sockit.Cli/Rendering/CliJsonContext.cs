@@ -34,6 +34,15 @@ internal sealed record BenchJson(
 /// <summary>What <c>sockit bench merge --json</c> prints.</summary>
 internal sealed record BenchMergeJson(int Files, long Requests, double SpanSeconds, double? RequestsPerSecond, LatencyJson? LatencyMicros);
 
+/// <summary>One certificate of a chain in <c>sockit tls --json</c>.</summary>
+internal sealed record CertificateJson(
+    string Subject, string Issuer, IReadOnlyList<string> Names, string Key, string NotBefore, string NotAfter, int DaysLeft, string Sha256);
+
+/// <summary>What <c>sockit tls --json</c> prints.</summary>
+internal sealed record TlsJson(
+    string Endpoint, string? Protocol, string? Cipher, string? Alpn, string? Sni, double? HandshakeMs, IReadOnlyList<CertificateJson> Chain,
+    bool Trusted, string? Problem, string? Fix, Dictionary<string, bool>? Versions, string? Error);
+
 /// <summary>Source-generated JSON for everything the CLI prints as JSON: no reflection, so Native AOT stays warning-free.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ConnectionLogLine))]
@@ -42,4 +51,5 @@ internal sealed record BenchMergeJson(int Files, long Requests, double SpanSecon
 [JsonSerializable(typeof(ScanOutput))]
 [JsonSerializable(typeof(BenchJson))]
 [JsonSerializable(typeof(BenchMergeJson))]
+[JsonSerializable(typeof(TlsJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext;
