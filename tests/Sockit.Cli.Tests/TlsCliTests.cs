@@ -201,4 +201,32 @@ public sealed class TlsCliTests : IDisposable
         Assert.Contains("verdict    NOT trusted: certificate for localhost, 127.0.0.1, ::1 is issued by 'CN=Sockit test CA", stdout, StringComparison.Ordinal);
         Assert.Contains("which is not trusted; trust its CA with --ca FILE, or --insecure\n", stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Bench_wait_and_scan_speak_tls()
+    {
+        var (echo, echoAddress) = await ServeAsync("echo", "tls://127.0.0.1:0");
+        await using var _ = echo;
+        var (http, httpAddress) = await ServeAsync("http-echo", "tls://127.0.0.1:0");
+        await using var __ = http;
+
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "wait", $"tls://{echoAddress}", "-t", "10s");
+        Assert.True(exit == 0, stderr);
+
+        (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", $"tls://{echoAddress}", "-k", "-m", "connect", "-n", "20");
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("connections 20 in", stdout, StringComparison.Ordinal);
+        Assert.Contains("connect+tls ", stdout, StringComparison.Ordinal);
+
+        (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", $"https://{httpAddress}/bench", "-k", "-n", "50", "--json");
+        Assert.True(exit == 0, stderr);
+        using (var json = System.Text.Json.JsonDocument.Parse(stdout))
+            Assert.Equal(50, json.RootElement.GetProperty("statuses").GetProperty("200").GetInt64());
+
+        var ports = string.Join(',', echoAddress.Split(':')[^1], httpAddress.Split(':')[^1]);
+        (exit, stdout, stderr) = await SockitCli.RunAsync("", "scan", "127.0.0.1", ports, "--tls", "--json");
+        Assert.True(exit == 0, stderr);
+        using (var json = System.Text.Json.JsonDocument.Parse(stdout))
+            Assert.Equal(2, json.RootElement.GetProperty("tls").EnumerateObject().Count());
+    }
 }

@@ -20,7 +20,7 @@ internal sealed record SocketJson(
     long? ReceiveQueue, long? SendQueue, int? Pid, string? Process, int? Uid, long Inode);
 
 /// <summary>What <c>sockit scan --json</c> prints.</summary>
-internal sealed record ScanOutput(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, double DurationMs);
+internal sealed record ScanOutput(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, double DurationMs, Dictionary<string, string>? Tls = null);
 
 /// <summary>Latency percentiles in microseconds, in <c>sockit bench --json</c>.</summary>
 internal sealed record LatencyJson(long P50, long P90, long P99, long P999, long Max, double Mean);
