@@ -63,9 +63,11 @@ public sealed class TlsCliTests : IDisposable
             Assert.Contains("Verify return code: 0 (ok)", stdout, StringComparison.Ordinal);
             Assert.Contains($"Protocol  : TLSv1.{version[^1]}", stdout, StringComparison.Ordinal);
         }
-        // TLS 1.1 and older are refused.
+        // TLS 1.1 and older are refused, and so are weak ciphers.
         var (oldExit, _, _) = await RunAsync("openssl", "", "s_client", "-connect", address, "-tls1_1");
         Assert.NotEqual(0, oldExit);
+        var (weakExit, _, _) = await RunAsync("openssl", "", "s_client", "-connect", address, "-tls1_2", "-cipher", "NULL:EXPORT:RC4:DES:3DES:MD5:aNULL:@SECLEVEL=0");
+        Assert.NotEqual(0, weakExit);
     }
 
     [Fact]
