@@ -6,7 +6,7 @@ using System.Text;
 namespace Sockit.Tls;
 
 /// <summary>Certificates from files (PEM or PKCS#12), made in memory, written as PEM, and described for people.</summary>
-public static class Certificates
+internal static class Certificates
 {
     /// <summary>The names a server certificate made here covers when none are given.</summary>
     public static readonly IReadOnlyList<string> LocalNames = ["localhost", "127.0.0.1", "::1"];

@@ -7,7 +7,7 @@ namespace Sockit.Tls;
 /// A test certificate authority kept in a directory (ca.pem and ca-key.pem), made on first use and reused after, that
 /// issues leaf certificates: mkcert's job, without touching the system's trust store.
 /// </summary>
-public sealed class LocalAuthority
+internal sealed class LocalAuthority
 {
     /// <summary>The file names in the directory.</summary>
     public const string CaFile = "ca.pem", CaKeyFile = "ca-key.pem";

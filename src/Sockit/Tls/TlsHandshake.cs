@@ -7,7 +7,7 @@ using Sockit.Transport;
 namespace Sockit.Tls;
 
 /// <summary>The two ends of a handshake: a server's on an accepted connection, a client's on a dialled one.</summary>
-public static class TlsHandshake
+internal static class TlsHandshake
 {
     private static readonly byte[] PlainHttpAnswer = System.Text.Encoding.ASCII.GetBytes(
         "HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\nContent-Length: 49\r\nConnection: close\r\n\r\n" +

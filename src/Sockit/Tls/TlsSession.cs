@@ -38,7 +38,13 @@ public sealed class TlsSession
     public X509Certificate2? PeerCertificate { get; }
 
     /// <summary>On a client: what it made of the server's certificate. Null on a server.</summary>
-    public TlsVerdict? Verdict { get; }
+    internal TlsVerdict? Verdict { get; }
+
+    /// <summary>On a client: whether the server's certificate passed every check (false when only Insecure let it through). Null on a server.</summary>
+    public bool? CertificateTrusted => Verdict?.Trusted;
+
+    /// <summary>On a client: why the server's certificate is not trusted, in words; null when it is, and on a server.</summary>
+    public string? CertificateProblem => Verdict?.Problem;
 
     /// <summary>The protocol as people write it: TLSv1.3.</summary>
     public string ProtocolName => Versions.Name(Protocol);

@@ -8,7 +8,7 @@ namespace Sockit.Tls;
 /// What a client made of the server's certificate, in words: trusted, or why not (expired, wrong name, unknown issuer,
 /// self-signed). Filled in during the handshake by the validation callback, so a refusal can say more than OpenSSL's alert.
 /// </summary>
-public sealed class TlsVerdict
+internal sealed class TlsVerdict
 {
     private readonly bool _insecure;
     private readonly string _expectedName;

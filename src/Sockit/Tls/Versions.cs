@@ -3,7 +3,7 @@ using System.Security.Authentication;
 namespace Sockit.Tls;
 
 /// <summary>TLS protocol versions by the names people type (1.2, 1.3) and read (TLSv1.3).</summary>
-public static class Versions
+internal static class Versions
 {
     /// <summary>The versions Sockit can ask for, oldest first.</summary>
 #pragma warning disable SYSLIB0039 // TLS 1.0 and 1.1 are offered only to test that a peer refuses them
