@@ -67,6 +67,18 @@ public sealed class TlsTests
     }
 
     [Fact]
+    public async Task A_certificate_is_picked_by_the_name_the_client_asks_for()
+    {
+        var other = Certificates.CreateSelfSigned(["other.test"]);
+        var options = new ServerOptions { Tls = ServerTls() with { ByName = [other] } };
+        await using var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("tls://127.0.0.1:0"), options, Token);
+        await using var byName = await Dialer.ConnectAsync(server.LocalEndpoint, Trusting(other, "other.test"), Token);
+        Assert.Equal(other.Thumbprint, byName.Tls!.PeerCertificate!.Thumbprint);
+        await using var byDefault = await Dialer.ConnectAsync(server.LocalEndpoint, Trusting(), Token);
+        Assert.Equal(Localhost.Value.Thumbprint, byDefault.Tls!.PeerCertificate!.Thumbprint);
+    }
+
+    [Fact]
     public async Task Untrusted_and_expired_certificates_say_which()
     {
         await using var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("tls://127.0.0.1:0"), new ServerOptions { Tls = ServerTls() }, Token);

@@ -16,6 +16,11 @@ internal sealed class TlsServerFlags
     };
     private readonly Option<string?> _key = new("--key") { HelpName = "file", Description = "tls:// server: the private key of --cert, PEM" };
     private readonly Option<string?> _certOut = new("--cert-out") { HelpName = "file", Description = "tls:// server: write the certificate in PEM to FILE, for clients to trust (--ca)" };
+    private readonly Option<string[]> _sniCert = new("--sni-cert")
+    {
+        HelpName = "cert[,key]",
+        Description = "tls:// server: another certificate (PEM), served to clients that ask for one of its names (SNI); repeatable. --cert serves the rest",
+    };
     private readonly Option<string?> _clientCa = new("--client-ca") { HelpName = "file", Description = "tls:// server: require client certificates signed by this CA (PEM); refuse the rest (mutual TLS)" };
     private readonly Option<string?> _min = new("--tls-min") { HelpName = "version", Description = "Lowest TLS version allowed: 1.2 or 1.3 (default: 1.2)" };
     private readonly Option<string?> _max = new("--tls-max") { HelpName = "version", Description = "Highest TLS version allowed: 1.2 or 1.3 (default: 1.3)" };
@@ -25,13 +30,13 @@ internal sealed class TlsServerFlags
 
     public TlsServerFlags(Command command)
     {
-        foreach (var option in new Option[] { _cert, _key, _certOut, _clientCa, _min, _max, _alpn, _timeout }) command.Add(option);
+        foreach (var option in new Option[] { _cert, _key, _sniCert, _certOut, _clientCa, _min, _max, _alpn, _timeout }) command.Add(option);
     }
 
     /// <summary>The TLS options for a server on <paramref name="local"/>; null when it is not tls://.</summary>
     public TlsServerOptions? Build(ParseResult parse, Endpoint? local)
     {
-        var given = new Option[] { _cert, _key, _certOut, _clientCa, _min, _max, _alpn }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
+        var given = new Option[] { _cert, _key, _sniCert, _certOut, _clientCa, _min, _max, _alpn }.FirstOrDefault(o => parse.GetResult(o) is { Implicit: false });
         if (local is null || !local.IsTls)
         {
             if (given is not null) throw new UsageException($"{given.Name} applies to a TLS server; listen on tls://HOST:PORT or tls+unix:///path");
@@ -61,11 +66,17 @@ internal sealed class TlsServerFlags
             });
         }
         var clientCa = parse.GetValue(_clientCa) is { } caFile ? Load(() => Certificates.LoadAuthorities(caFile)) : null;
+        var byName = (parse.GetValue(_sniCert) ?? []).Select(spec =>
+        {
+            var parts = spec.Split(',', 2);
+            return Load(() => Certificates.Load(parts[0], parts.Length > 1 ? parts[1] : null).Certificate);
+        }).ToList();
         return new TlsServerOptions
         {
             Certificate = pair.Certificate,
             Chain = pair.Chain,
             ClientCa = clientCa,
+            ByName = byName,
             Protocols = Load(() => Versions.Range(parse.GetValue(_min), parse.GetValue(_max))),
             Alpn = TlsClientFlags.SplitList(parse.GetValue(_alpn)),
             HandshakeTimeout = parse.GetValue(_timeout) ?? TimeSpan.FromSeconds(10),

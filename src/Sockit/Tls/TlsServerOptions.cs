@@ -83,7 +83,7 @@ public sealed record TlsServerOptions
     internal SslStreamCertificateContext? ContextFor(string? serverName)
     {
         if (_sniContexts is null) return null;
-        if (serverName is not null)
+        if (!string.IsNullOrEmpty(serverName)) // no SNI (a client connecting by IP address) is an empty name
             foreach (var (certificate, context) in _sniContexts)
                 if (certificate.MatchesHostname(serverName, allowWildcards: true, allowCommonName: true)) return context;
         return _built!.ServerCertificateContext;
