@@ -61,7 +61,7 @@ public sealed class TlsCliTests : IDisposable
                 "-CAfile", File("server.pem"), "-verify_return_error", "-verify_hostname", "localhost", version);
             Assert.True(exit == 0, stderr);
             Assert.Contains("Verify return code: 0 (ok)", stdout, StringComparison.Ordinal);
-            Assert.Contains($"Protocol  : TLSv1.{version[^1]}", stdout, StringComparison.Ordinal);
+            Assert.Contains($"New, TLSv1.{version[^1]}, Cipher is ", stdout, StringComparison.Ordinal);
         }
         // TLS 1.1 and older are refused, and so are weak ciphers.
         var (oldExit, _, _) = await RunAsync("openssl", "", "s_client", "-connect", address, "-tls1_1");
