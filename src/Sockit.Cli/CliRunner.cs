@@ -24,6 +24,8 @@ internal static class CliRunner
         ("scan", ScanCommand.Create),
         ("proxy", ProxyCommand.Create),
         ("bench", BenchCommand.Create),
+        ("cert", CertCommand.Create),
+        ("tls", TlsCommand.Create),
         ("demo", DemoCommand.Create),
     ];
 

@@ -33,4 +33,16 @@ public enum SockitError
     NotFound,
     /// <summary>A named thing (a proxy, a toxic) exists already.</summary>
     AlreadyExists,
+    /// <summary>A TLS handshake or record failed: no version or cipher in common, an alert from the peer, not TLS at all.</summary>
+    TlsFailed,
+    /// <summary>The peer's certificate is not signed by an authority this side trusts (or is self-signed).</summary>
+    CertificateUntrusted,
+    /// <summary>The peer's certificate has expired or is not yet valid.</summary>
+    CertificateExpired,
+    /// <summary>The server's certificate does not cover the name or address connected to.</summary>
+    CertificateNameMismatch,
+    /// <summary>The server asked for a client certificate and none was given, or it refused the one given.</summary>
+    ClientCertificateRefused,
+    /// <summary>A client spoke plain text to a TLS port.</summary>
+    PlainTextOnTlsPort,
 }

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Sockit.Transport;
 
 namespace Sockit.Tests;
@@ -21,4 +22,36 @@ internal static class ConnectionTestExtensions
         await connection.SendAsync(data, TestContext.Current.CancellationToken);
         connection.ShutdownSend();
     }, TestContext.Current.CancellationToken);
+
+    /// <summary>
+    /// Sends <paramref name="chunks"/> random chunks and half-closes while reading everything back, hashing both as
+    /// they stream (nothing held whole): an echo behind the connection must return the same bytes, in order.
+    /// </summary>
+    public static async Task<(byte[] Sent, byte[] Received, long Total)> EchoRandomAsync(this Connection client, int chunk, int chunks)
+    {
+        var token = TestContext.Current.CancellationToken;
+        var sending = Task.Run(async () =>
+        {
+            using var sent = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var data = new byte[chunk];
+            for (var i = 0; i < chunks; i++)
+            {
+                RandomNumberGenerator.Fill(data);
+                sent.AppendData(data);
+                await client.SendAsync(data, token);
+            }
+            client.ShutdownSend();
+            return sent.GetHashAndReset();
+        }, token);
+        using var received = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = new byte[256 * 1024];
+        long total = 0;
+        int read;
+        while ((read = await client.ReceiveAsync(buffer, token)) > 0)
+        {
+            received.AppendData(buffer, 0, read);
+            total += read;
+        }
+        return (await sending, received.GetHashAndReset(), total);
+    }
 }

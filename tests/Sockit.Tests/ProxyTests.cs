@@ -33,30 +33,9 @@ public sealed class ProxyTests
         await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse(back), cancellationToken: Token);
         await using var proxy = await Proxy.StartAsync("test", Endpoint.Parse(front), echo.LocalEndpoint, cancellationToken: Token);
         await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
-        var sending = Task.Run(async () =>
-        {
-            using var sent = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-            var data = new byte[chunk];
-            for (var i = 0; i < chunks; i++)
-            {
-                RandomNumberGenerator.Fill(data);
-                sent.AppendData(data);
-                await client.SendAsync(data, Token);
-            }
-            client.ShutdownSend();
-            return sent.GetHashAndReset();
-        }, Token);
-        using var received = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        var buffer = new byte[256 * 1024];
-        long total = 0;
-        int read;
-        while ((read = await client.ReceiveAsync(buffer, Token)) > 0)
-        {
-            received.AppendData(buffer, 0, read);
-            total += read;
-        }
+        var (sent, received, total) = await client.EchoRandomAsync(chunk, chunks);
         Assert.Equal((long)chunk * chunks, total);
-        Assert.Equal(await sending, received.GetHashAndReset());
+        Assert.Equal(sent, received);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ internal static class BenchCommand
     {
         var target = new Argument<string>("endpoint")
         {
-            Description = $"The server to load: {Endpoint.AcceptedForms}; or http://host:port/path (http mode)",
+            Description = $"The server to load: {Endpoint.AcceptedForms}; or http://host:port/path or https://… (http mode)",
         };
         var mode = new Option<string?>("--mode", "-m")
         {
@@ -56,6 +56,7 @@ internal static class BenchCommand
             json, hdrOut,
             CreateMerge(),
         };
+        var tls = new TlsClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var (endpoint, path, isUrl) = ParseTarget(parse.GetValue(target)!);
@@ -77,6 +78,7 @@ internal static class BenchCommand
             var options = new LoadOptions
             {
                 Target = endpoint,
+                Tls = tls.Build(parse, endpoint),
                 Mode = loadMode,
                 Connections = parse.GetValue(connections),
                 Duration = parse.GetValue(duration),
@@ -101,7 +103,7 @@ internal static class BenchCommand
             var started = DateTimeOffset.UtcNow;
             var result = await BenchReport.RunWithProgressAsync(options, cancellationToken);
             if (parse.GetValue(hdrOut) is { } file) LatencyLog.Write(file, result.Latency, started + options.Warmup, DateTimeOffset.UtcNow, $"{endpoint}");
-            BenchReport.Print(result, parse.GetValue(json));
+            BenchReport.Print(result, parse.GetValue(json), endpoint.IsTls);
             if (result.Requests == 0 && result.ErrorCount > 0 && loadMode != LoadMode.Stream && result.Outcomes.Count == 0)
             {
                 Reporter.Error($"no request succeeded ({BenchReport.ErrorSummary(result.Errors)}); is the server at {endpoint} up and speaking this protocol?");
@@ -129,15 +131,16 @@ internal static class BenchCommand
     /// <summary>An endpoint, or an http:// URL (its host, port and path).</summary>
     private static (Endpoint Endpoint, string Path, bool IsUrl) ParseTarget(string text)
     {
-        if (!text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
+        var https = text.StartsWith("https://", StringComparison.OrdinalIgnoreCase);
+        if (!https && !text.StartsWith("http://", StringComparison.OrdinalIgnoreCase))
         {
             if (Endpoint.TryParse(text, out var endpoint, out var error)) return (endpoint, "/", false);
             throw new UsageException(EndpointDiagnosis.Explain(text, error));
         }
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Host.Length == 0)
-            throw new UsageException($"invalid URL '{text}': write http://host:port/path");
+            throw new UsageException($"invalid URL '{text}': write http://host:port/path or https://host:port/path");
         var host = uri.HostNameType == UriHostNameType.IPv6 ? $"[{uri.IdnHost.Trim('[', ']')}]" : uri.IdnHost;
-        return (Endpoint.Parse($"{host}:{uri.Port.ToString(CultureInfo.InvariantCulture)}"), uri.PathAndQuery, true);
+        return (Endpoint.Parse($"{host}:{uri.Port.ToString(CultureInfo.InvariantCulture)}").WithTls(https), uri.PathAndQuery, true);
     }
 
     private static ReadOnlyMemory<byte> Message(string? text, string? file, string? size, LoadMode mode, string? httpPath)

@@ -33,6 +33,7 @@ internal static class ConnectCommand
         {
             endpoint, closeOnEof, send, sendFile, crlf, sendOnly, recvOnly, connectTimeout, idleTimeout, verbose, hex,
         };
+        var tls = new TlsClientFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var target = parse.GetValue(endpoint)!;
@@ -53,7 +54,7 @@ internal static class ConnectCommand
                 IdleTimeout = parse.GetValue(idleTimeout),
                 Dump = parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null,
             };
-            var dial = new DialOptions { ConnectTimeout = parse.GetValue(connectTimeout), Tracer = tracer };
+            var dial = new DialOptions { ConnectTimeout = parse.GetValue(connectTimeout), Tracer = tracer, Tls = tls.Build(parse, target) };
             await using var input = text is not null ? new MemoryStream(Encoding.UTF8.GetBytes(text))
                 : file is not null ? file.OpenRead() : Stdio.OpenInput();
             await using var output = Stdio.OpenOutput();
@@ -64,6 +65,7 @@ internal static class ConnectCommand
             {
                 await using var connection = await Dialer.ConnectAsync(target, dial, cancellationToken);
                 if (isVerbose) Reporter.Info($"connected to {connection.RemoteEndpoint} from {connection.LocalEndpoint}");
+                if (isVerbose && connection.Tls is { } session) Reporter.Info(TlsReport.Summary(session));
                 result = await StreamBridge.RunAsync(connection, input, output, options, cancellationToken);
             }
             else

@@ -32,7 +32,10 @@ internal sealed class HostOptions
         _idle = CommonOptions.Duration("--idle-timeout", null, idleDescription, idleDefault);
         _logFormat.AcceptOnlyFromAmong("text", "json");
         foreach (var option in new Option[] { _maxConnections, _maxPerClient, _idle, _allow, _deny, _log, _logFormat, _drain, _mode }) command.Add(option);
+        _tls = new TlsServerFlags(command);
     }
+
+    private readonly TlsServerFlags _tls;
 
     /// <summary>The --idle-timeout given, or its default; null when neither.</summary>
     public TimeSpan? IdleTimeout(ParseResult parse) => parse.GetValue(_idle);
@@ -55,6 +58,7 @@ internal sealed class HostOptions
             Tracer = tracer,
             UnixFileMode = CommonOptions.ParseMode(parse.GetValue(_mode), local),
             OnConnection = ServerReport.Logger(parse.GetValue(_log), Json(parse)),
+            Tls = _tls.Build(parse, local),
         };
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using Sockit.Cli.Rendering;
 using Sockit.Endpoints;
 using Sockit.Piping;
+using Sockit.Tls;
 using Sockit.Tracing;
 using Sockit.Transport;
 
@@ -33,12 +34,14 @@ internal static class ListenCommand
         {
             endpoint, keepOpen, maxClients, allow, deny, mode, closeOnEof, idleTimeout, verbose, hex,
         };
+        var tlsFlags = new TlsServerFlags(command);
         command.SetAction(async (parse, cancellationToken) =>
         {
             var local = parse.GetValue(endpoint)!;
             var policy = AccessPolicy.Parse(parse.GetValue(allow) ?? [], parse.GetValue(deny) ?? []);
             if (policy.HasRules && local.IsUnixDomain) throw new UsageException("--allow and --deny apply to TCP and UDP clients; Unix sockets are guarded by --mode");
             var fileMode = CommonOptions.ParseMode(parse.GetValue(mode), local);
+            var tls = tlsFlags.Build(parse, local);
             var isVerbose = parse.GetValue(verbose);
             var dump = parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null;
             using var tracer = CommonOptions.CreateTracer(parse);
@@ -82,6 +85,7 @@ internal static class ListenCommand
                     {
                         MaxClients = parse.GetValue(maxClients),
                         Policy = policy,
+                        Tls = tls,
                         Dump = dump,
                         OnEvent = OnEvent,
                     }, cancellationToken);
@@ -90,7 +94,9 @@ internal static class ListenCommand
 
                 await using var connection = await listener.AcceptAsync(policy, peer => OnEvent(new PeerEvent(PeerEventKind.Rejected, peer, "denied by --allow/--deny")), cancellationToken);
                 await listener.DisposeAsync(); // one client, like nc -l: stop listening once it is here
+                if (tls is not null) await TlsHandshake.AcceptAsync(connection, tls, cancellationToken);
                 OnEvent(new PeerEvent(PeerEventKind.Connected, connection.RemoteEndpoint));
+                if (isVerbose && connection.Tls is { } session) Reporter.Info(TlsReport.Summary(session));
                 var bridged = await StreamBridge.RunAsync(connection, input, output, new BridgeOptions
                 {
                     CloseOnEof = parse.GetValue(closeOnEof),
@@ -111,6 +117,6 @@ internal static class ListenCommand
     /// <summary>The real address goes to stderr when the OS chose the port (or with -v), so scripts can find it.</summary>
     private static void AnnounceListening(Endpoint bound, Endpoint requested, bool verbose)
     {
-        if (verbose || (!requested.IsUnixDomain && requested.Port == 0)) Reporter.Info($"listening on {bound}");
+        if (verbose || (!requested.IsUnixDomain && requested.Port == 0)) Reporter.Info($"listening on {bound.WithTls(requested.IsTls)}");
     }
 }

@@ -54,6 +54,7 @@ internal static class ProxyCommand
         var host = new HostOptions(command,
             "Close a connection, or end a UDP client's session, after this long with no traffic either way (default: none for streams, as toxiproxy; 60s for UDP)",
             idleDefault: null);
+        var upstreamTls = new TlsClientFlags(command, "upstream-");
         command.SetAction(async (parse, cancellationToken) =>
         {
             CheckDumpOrder(parse.GetValue(dump));
@@ -75,6 +76,7 @@ internal static class ProxyCommand
                 ConnectTimeout = parse.GetValue(connectTimeout) ?? TimeSpan.FromSeconds(10),
                 Dump = recorder,
                 DatagramIdleTimeout = host.IdleTimeout(parse) ?? TimeSpan.FromSeconds(60),
+                UpstreamTls = upstreamTls.Build(parse, remote, anyTarget: local is null),
             });
             await using (proxies)
             {

@@ -49,7 +49,7 @@ internal static class ServeCommand
             };
             var serverKind = Kinds[parse.GetValue(kind)!];
             await using var server = await TestServer.StartAsync(serverKind, local, options, cancellationToken);
-            return await ServerReport.RunUntilStoppedAsync(server, parse.GetValue(kind)!, $"serving {parse.GetValue(kind)} on {server.LocalEndpoint}", json, cancellationToken);
+            return await ServerReport.RunUntilStoppedAsync(server, parse.GetValue(kind)!, $"serving {parse.GetValue(kind)} on {server.LocalEndpoint.WithTls(local.IsTls)}", json, cancellationToken);
         });
         return command;
     }

@@ -31,7 +31,10 @@ internal static class BenchReport
         return result!;
     }
 
-    public static void Print(LoadResult result, bool json)
+    /// <param name="result">The run's figures.</param>
+    /// <param name="json">One JSON document instead of lines.</param>
+    /// <param name="tls">The target speaks TLS: a connect's latency then includes the handshake, and says so.</param>
+    public static void Print(LoadResult result, bool json, bool tls = false)
     {
         if (json)
         {
@@ -45,7 +48,7 @@ internal static class BenchReport
             lines.Add(Invariant($"{what,-11} {result.Requests:N0} in {seconds:F2}s = {result.RequestsPerSecond:N1}/s"));
         if (result.BytesSent + result.BytesReceived > 0)
             lines.Add(Invariant($"{"transfer",-11} sent {Sizes.Format((long)result.SentPerSecond)}/s, received {Sizes.Format((long)result.ReceivedPerSecond)}/s ({Sizes.Format(result.BytesSent)}, {Sizes.Format(result.BytesReceived)})"));
-        if (result.Latency.TotalCount > 0) lines.Add($"{(what == "connections" ? "connect" : "latency"),-11} {LatencyLine(result.Latency)}");
+        if (result.Latency.TotalCount > 0) lines.Add($"{(what == "connections" ? tls ? "connect+tls" : "connect" : "latency"),-11} {LatencyLine(result.Latency)}");
         if (result.Outcomes.Count > 0)
             lines.Add($"{"server",-11} {string.Join(", ", result.Outcomes.OrderByDescending(o => o.Value).Select(o => Invariant($"{o.Key} {o.Value:N0}")))}");
         lines.Add($"{"errors",-11} {(result.ErrorCount == 0 ? "none" : ErrorSummary(result.Errors))}");

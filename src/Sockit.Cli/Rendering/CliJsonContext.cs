@@ -22,7 +22,7 @@ internal sealed record SocketJson(
     long? ReceiveQueue, long? SendQueue, int? Pid, string? Process, int? Uid, long Inode);
 
 /// <summary>What <c>sockit scan --json</c> prints.</summary>
-internal sealed record ScanOutput(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, double DurationMs);
+internal sealed record ScanOutput(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, double DurationMs, Dictionary<string, string>? Tls = null);
 
 /// <summary>Latency percentiles in microseconds, in <c>sockit bench --json</c>.</summary>
 internal sealed record LatencyJson(long P50, long P90, long P99, long P999, long Max, double Mean);
@@ -39,6 +39,15 @@ internal sealed record BenchMergeJson(int Files, long Requests, double SpanSecon
 /// <summary>A note or error on stderr under <c>--log-format json</c>.</summary>
 internal sealed record ReportLine(string Level, string Message);
 
+/// <summary>One certificate of a chain in <c>sockit tls --json</c>.</summary>
+internal sealed record CertificateJson(
+    string Subject, string Issuer, IReadOnlyList<string> Names, string Key, string NotBefore, string NotAfter, int DaysLeft, string Sha256);
+
+/// <summary>What <c>sockit tls --json</c> prints.</summary>
+internal sealed record TlsJson(
+    string Endpoint, string? Protocol, string? Cipher, string? Alpn, string? Sni, double? HandshakeMs, IReadOnlyList<CertificateJson> Chain,
+    bool Trusted, string? Problem, string? Fix, Dictionary<string, bool>? Versions, string? Error);
+
 /// <summary>Source-generated JSON for everything the CLI prints as JSON: no reflection, so Native AOT stays warning-free.</summary>
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase)]
 [JsonSerializable(typeof(ReportLine))]
@@ -48,6 +57,7 @@ internal sealed record ReportLine(string Level, string Message);
 [JsonSerializable(typeof(ScanOutput))]
 [JsonSerializable(typeof(BenchJson))]
 [JsonSerializable(typeof(BenchMergeJson))]
+[JsonSerializable(typeof(TlsJson))]
 internal sealed partial class CliJsonContext : JsonSerializerContext
 {
     /// <summary>

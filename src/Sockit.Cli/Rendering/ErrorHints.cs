@@ -14,5 +14,6 @@ internal static class ErrorHints
 
     /// <summary>The exception's message with the flag that fixes it, when it names one.</summary>
     public static string Explain(SockitException exception) =>
-        exception.Limit is { } limit && Hints.TryGetValue(limit, out var hint) ? $"{exception.Message}{(hint.StartsWith("or ", StringComparison.Ordinal) ? ", " : "; ")}{hint}" : exception.Message;
+        exception.Limit is { } limit && Hints.TryGetValue(limit, out var hint) ? $"{exception.Message}{(hint.StartsWith("or ", StringComparison.Ordinal) ? ", " : "; ")}{hint}"
+        : exception.Message + TlsReport.Hint(exception.Error);
 }

@@ -68,6 +68,8 @@ internal static class ServerReport
         HostLimit.Idle => "closed idle (--idle-timeout)",
         HostLimit.HeadTimeout => "too slow to send a request head (--header-timeout)",
         HostLimit.TooLarge => "over a size limit",
+        HostLimit.HandshakeTimeout => "TLS handshake not finished in time (--handshake-timeout)",
+        HostLimit.TlsRefused => "TLS handshake failed",
         _ => "malformed",
     };
 
@@ -76,6 +78,8 @@ internal static class ServerReport
         HostLimit.PerClient => "perClient",
         HostLimit.HeadTimeout => "headTimeout",
         HostLimit.TooLarge => "tooLarge",
+        HostLimit.HandshakeTimeout => "handshakeTimeout",
+        HostLimit.TlsRefused => "tlsRefused",
         _ => limit.ToString().ToLowerInvariant(),
     };
 

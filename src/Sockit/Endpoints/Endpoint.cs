@@ -14,7 +14,7 @@ public sealed record Endpoint
     /// <summary>The forms <see cref="Parse"/> accepts, for error messages and help.</summary>
     internal const string AcceptedForms =
         "host:port, [v6]:port, :port (loopback), *:port (all interfaces), tcp://host:port, udp://host:port, " +
-        "unix:///path, unix://@name, unixgram:///path";
+        "unix:///path, unix://@name, unixgram:///path, tls://host:port, tls+unix:///path";
 
     /// <summary>The host that stands for "every interface" (<c>*:port</c>).</summary>
     public const string AnyHost = "*";
@@ -48,6 +48,12 @@ public sealed record Endpoint
 
     /// <summary>True for stream transports (TCP, Unix stream), false for datagram ones.</summary>
     public bool IsStream => Transport is TransportKind.Tcp or TransportKind.Unix;
+
+    /// <summary>True for <c>tls://</c> and <c>tls+unix://</c>: the stream carries TLS (a server handshakes as a server, a client as a client).</summary>
+    public bool IsTls { get; private init; }
+
+    /// <summary>The same endpoint with TLS on or off.</summary>
+    public Endpoint WithTls(bool tls) => IsStream ? this with { IsTls = tls } : this;
 
     /// <summary>True for <c>*:port</c>: bind every interface, IPv4 and IPv6.</summary>
     public bool IsAnyAddress => Host == AnyHost;
@@ -89,7 +95,7 @@ public sealed record Endpoint
     }
 
     /// <summary>The same endpoint with another port.</summary>
-    public Endpoint WithPort(int port) => new(Transport, Host, port, Path, IsAbstract);
+    public Endpoint WithPort(int port) => new(Transport, Host, port, Path, IsAbstract) { IsTls = IsTls };
 
     /// <summary>Parses an endpoint; throws a <see cref="SockitException"/> with <see cref="SockitError.InvalidEndpoint"/> naming what is wrong.</summary>
     public static Endpoint Parse(string text)
@@ -111,6 +117,7 @@ public sealed record Endpoint
 
         var rest = text.Trim();
         TransportKind? scheme = null;
+        var tls = false;
         var schemeEnd = rest.IndexOf("://", StringComparison.Ordinal);
         if (schemeEnd >= 0)
         {
@@ -121,11 +128,14 @@ public sealed record Endpoint
                 "udp" => TransportKind.Udp,
                 "unix" => TransportKind.Unix,
                 "unixgram" => TransportKind.UnixDatagram,
+                "tls" => TransportKind.Tcp,
+                "tls+unix" => TransportKind.Unix,
                 _ => null,
             };
+            tls = name is "tls" or "tls+unix";
             if (scheme is null)
             {
-                error = $"unknown scheme '{name}' (use tcp, udp, unix or unixgram)";
+                error = $"unknown scheme '{name}' (use tcp, udp, unix, unixgram, tls or tls+unix)";
                 return false;
             }
             rest = rest[(schemeEnd + 3)..];
@@ -135,9 +145,11 @@ public sealed record Endpoint
             scheme = TransportKind.Unix; // a bare path can only mean a Unix socket
         }
 
-        if (scheme is TransportKind.Unix or TransportKind.UnixDatagram)
-            return TryParseUnix(rest, scheme.Value == TransportKind.UnixDatagram, out endpoint, out error);
-        return TryParseHostPort(rest, scheme ?? TransportKind.Tcp, out endpoint, out error);
+        var parsed = scheme is TransportKind.Unix or TransportKind.UnixDatagram
+            ? TryParseUnix(rest, scheme.Value == TransportKind.UnixDatagram, out endpoint, out error)
+            : TryParseHostPort(rest, scheme ?? TransportKind.Tcp, out endpoint, out error);
+        if (parsed && tls) endpoint = endpoint!.WithTls(true);
+        return parsed;
     }
 
     private static bool TryParseUnix(string rest, bool datagram, [NotNullWhen(true)] out Endpoint? endpoint, out string error)
@@ -255,11 +267,11 @@ public sealed record Endpoint
     {
         if (IsUnixDomain)
         {
-            var scheme = Transport == TransportKind.UnixDatagram ? "unixgram" : "unix";
+            var scheme = Transport == TransportKind.UnixDatagram ? "unixgram" : IsTls ? "tls+unix" : "unix";
             return IsAbstract ? $"{scheme}://@{Path}" : $"{scheme}://{Path}";
         }
         var host = Host!.Contains(':') ? $"[{Host}]" : Host;
-        var prefix = Transport == TransportKind.Udp ? "udp://" : "";
+        var prefix = Transport == TransportKind.Udp ? "udp://" : IsTls ? "tls://" : "";
         return $"{prefix}{host}:{Port.ToString(CultureInfo.InvariantCulture)}";
     }
 }

@@ -59,7 +59,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     }
 
     /// <summary>Where it listens, with the real port when port 0 was asked for.</summary>
-    public Endpoint LocalEndpoint => _listener.LocalEndpoint;
+    public Endpoint LocalEndpoint => _listener.LocalEndpoint.WithTls(_options.Tls is not null);
 
     /// <summary>Connections being served now.</summary>
     public int OpenConnections => Volatile.Read(ref _openCount);
@@ -74,6 +74,8 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     public static async Task<ConnectionHost> StartAsync(Endpoint endpoint, IConnectionService service, ServerOptions options, TimeSpan? defaultIdleTimeout,
         CancellationToken cancellationToken)
     {
+        // TLS is the endpoint's property: a tls:// host without a certificate gets one for localhost; a plain one never handshakes.
+        if (endpoint.IsTls != options.Tls is not null) options = options with { Tls = endpoint.IsTls ? Tls.TlsServerOptions.ForLocalhost() : null };
         var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096, NoDelay = true },
             cancellationToken).ConfigureAwait(false);
         return new ConnectionHost(listener, service, options, defaultIdleTimeout);
@@ -213,6 +215,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         var outcome = "closed";
         try
         {
+            if (_options.Tls is { } tls && !await HandshakeAsync(connection, tls, context).ConfigureAwait(false)) return;
             await _service.ServeAsync(connection, context).ConfigureAwait(false);
         }
         catch (SockitException ex)
@@ -245,6 +248,25 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
             Interlocked.Decrement(ref _openCount);
             Interlocked.Exchange(ref _slotFreed, null)?.TrySetResult();
             if (_open.IsEmpty && _stopping.IsCancellationRequested) _drained.TrySetResult();
+        }
+    }
+
+    /// <summary>
+    /// The server's TLS handshake, before the service sees the connection. It waits on the I/O engine within its own
+    /// timeout, so a client that never finishes holds one slot for that long and costs the others nothing.
+    /// </summary>
+    private static async Task<bool> HandshakeAsync(Connection connection, Tls.TlsServerOptions tls, ConnectionContext context)
+    {
+        try
+        {
+            await Tls.TlsHandshake.AcceptAsync(connection, tls, context.Abort).ConfigureAwait(false);
+            return true;
+        }
+        catch (SockitException ex) when (ex.Error != SockitError.ConnectionReset)
+        {
+            context.LimitHit = ex.Error == SockitError.TimedOut ? HostLimit.HandshakeTimeout : HostLimit.TlsRefused;
+            context.Outcome = ex.Error == SockitError.PlainTextOnTlsPort ? ex.Message : $"TLS handshake failed: {ex.Message}";
+            return false;
         }
     }
 

@@ -20,4 +20,10 @@ internal enum HostLimit
 
     /// <summary>Closed for a malformed request.</summary>
     Malformed,
+
+    /// <summary>Closed because its TLS handshake did not finish in time.</summary>
+    HandshakeTimeout,
+
+    /// <summary>Closed because its TLS handshake failed: plain text, no version or cipher in common, a refused certificate.</summary>
+    TlsRefused,
 }

@@ -32,6 +32,9 @@ public sealed record ServerOptions
     /// <summary>How long open exchanges may run on after a stop is asked for, before they are cut.</summary>
     public TimeSpan Drain { get; init; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>For a <c>tls://</c> endpoint: the certificate and TLS rules; each connection handshakes before its service starts.</summary>
+    public Tls.TlsServerOptions? Tls { get; init; }
+
     /// <summary>
     /// Where a server logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest), and each finished connection at <c>Information</c>. Null logs nothing.
     /// </summary>

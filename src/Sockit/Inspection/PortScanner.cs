@@ -14,7 +14,11 @@ namespace Sockit.Inspection;
 /// <param name="Closed">Ports that refused (nothing listening).</param>
 /// <param name="Filtered">Ports that gave no answer within the timeout.</param>
 /// <param name="Duration">How long the scan took.</param>
-internal sealed record ScanResult(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, TimeSpan Duration);
+internal sealed record ScanResult(string Host, IReadOnlyList<int> Open, int Closed, int Filtered, TimeSpan Duration)
+{
+    /// <summary>After <see cref="PortScanner.ProbeTlsAsync"/>: the open ports that finished a TLS handshake, with the version agreed.</summary>
+    public IReadOnlyDictionary<int, string> Tls { get; init; } = new Dictionary<int, string>();
+}
 
 /// <summary>Which TCP ports of a host accept a connection (<c>nc -z</c> style): connect, note the answer, close.</summary>
 internal static class PortScanner
@@ -32,6 +36,30 @@ internal static class PortScanner
         }
         if (ports.Count == 0) throw new SockitException(SockitError.InvalidArgument, $"invalid port list '{text}': give ports such as 22,80 or a range such as 1-1024");
         return [.. ports];
+    }
+
+    /// <summary>
+    /// Tries a TLS handshake (any certificate) on each open port of <paramref name="result"/>: the ports that finish one
+    /// speak TLS. A plain server that waits for its own protocol counts as not TLS after <paramref name="timeout"/>.
+    /// </summary>
+    public static async Task<ScanResult> ProbeTlsAsync(ScanResult result, int concurrency, TimeSpan timeout, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var tls = new ConcurrentDictionary<int, string>();
+        var dial = new DialOptions { ConnectTimeout = timeout, Tls = new Tls.TlsClientOptions { Insecure = true } };
+        await Parallel.ForEachAsync(result.Open, new ParallelOptions { MaxDegreeOfParallelism = concurrency, CancellationToken = cancellationToken }, async (port, ct) =>
+        {
+            try
+            {
+                await using var connection = await Dialer.ConnectAsync(Endpoint.ForHost(TransportKind.Tcp, result.Host, port).WithTls(true), dial, ct).ConfigureAwait(false);
+                tls[port] = connection.Tls!.ProtocolName;
+            }
+            catch (SockitException)
+            {
+                // not TLS, or not within the timeout
+            }
+        }).ConfigureAwait(false);
+        return result with { Tls = new Dictionary<int, string>(tls) };
     }
 
     private static int Port(string text, string whole) =>

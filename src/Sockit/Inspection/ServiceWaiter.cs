@@ -9,9 +9,10 @@ internal static class ServiceWaiter
 {
     private static readonly TimeSpan FirstPause = TimeSpan.FromMilliseconds(50);
     private static readonly TimeSpan LongestPause = TimeSpan.FromSeconds(1);
+    private static readonly Tls.TlsClientOptions AnyCertificate = new() { Insecure = true };
 
     /// <summary>
-    /// Waits for every endpoint (TCP or Unix stream) to accept a connection, up to <paramref name="timeout"/>; reports each
+    /// Waits for every endpoint (TCP or Unix stream; for tls:// also a finished handshake) to accept a connection, up to <paramref name="timeout"/>; reports each
     /// as it comes up with the time it took. Returns the endpoints that never did (empty when all are up).
     /// </summary>
     public static async Task<IReadOnlyList<Endpoint>> WaitAsync(IReadOnlyList<Endpoint> endpoints, TimeSpan timeout,
@@ -40,7 +41,8 @@ internal static class ServiceWaiter
         {
             try
             {
-                await using var connection = await Dialer.ConnectAsync(endpoint, new DialOptions { ConnectTimeout = LongestPause }, deadline).ConfigureAwait(false);
+                // A tls:// service is up once it finishes a handshake; whether its certificate is trusted is another question (sockit tls).
+                await using var connection = await Dialer.ConnectAsync(endpoint, new DialOptions { ConnectTimeout = LongestPause, Tls = AnyCertificate }, deadline).ConfigureAwait(false);
                 return true;
             }
             catch (SockitException)

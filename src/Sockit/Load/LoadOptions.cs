@@ -8,6 +8,9 @@ public sealed record LoadOptions
     /// <summary>The server to load (TCP, Unix stream, or UDP for pingpong).</summary>
     public required Endpoint Target { get; init; }
 
+    /// <summary>How to speak TLS to a tls:// target (trust, SNI, ALPN); null is the defaults.</summary>
+    public Tls.TlsClientOptions? Tls { get; init; }
+
     /// <summary>What each connection does.</summary>
     public LoadMode Mode { get; init; } = LoadMode.PingPong;
 

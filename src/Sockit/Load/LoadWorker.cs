@@ -240,6 +240,7 @@ internal abstract class LoadWorker
             ConnectTimeout = Options.Timeout,
             NoDelay = Options.Target.Transport == TransportKind.Tcp,
             ReceiveBufferSize = receiveBuffer,
+            Tls = Options.Tls,
         }, Run.Stop);
 
     /// <summary>The peer closed before the whole reply came.</summary>

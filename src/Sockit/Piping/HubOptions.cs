@@ -9,6 +9,9 @@ internal sealed record HubOptions
     /// <summary>Clients served at once; more are accepted and closed at once with a reset, so they do not hang.</summary>
     public int MaxClients { get; init; } = 64;
 
+    /// <summary>For a tls:// listener: each client handshakes before it joins; null for plain bytes.</summary>
+    public Tls.TlsServerOptions? Tls { get; init; }
+
     /// <summary>Which clients are accepted.</summary>
     public AccessPolicy Policy { get; init; } = AccessPolicy.AllowAll;
 

@@ -55,23 +55,45 @@ internal sealed class StreamHub
         {
             var connection = await _listener.AcceptAsync(_options.Policy,
                 peer => _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Rejected, peer, "denied by --allow/--deny")), cancellationToken).ConfigureAwait(false);
-            Client client;
-            lock (_clients)
-            {
-                if (_clients.Count >= _options.MaxClients)
-                {
-                    _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Rejected, connection.RemoteEndpoint,
-                        string.Create(CultureInfo.InvariantCulture, $"--max-clients {_options.MaxClients} reached")));
-                    connection.Reset();
-                    continue;
-                }
-                client = new Client(connection);
-                _clients.Add(client);
-                if (_inputClosed) client.FinishSending();
-            }
-            _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Connected, connection.RemoteEndpoint));
-            StreamBridge.Observe(ServeAsync(client, output, cancellationToken));
+            // A TLS client joins once its handshake is done, on its own task: a slow one holds up no other.
+            if (_options.Tls is null) Admit(connection, output, cancellationToken);
+            else StreamBridge.Observe(HandshakeThenAdmitAsync(connection, output, cancellationToken));
         }
+    }
+
+    private async Task HandshakeThenAdmitAsync(Connection connection, Stream output, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await Tls.TlsHandshake.AcceptAsync(connection, _options.Tls!, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SockitException ex)
+        {
+            _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Rejected, connection.RemoteEndpoint, ex.Message));
+            connection.Dispose();
+            return;
+        }
+        Admit(connection, output, cancellationToken);
+    }
+
+    private void Admit(Connection connection, Stream output, CancellationToken cancellationToken)
+    {
+        Client client;
+        lock (_clients)
+        {
+            if (_clients.Count >= _options.MaxClients)
+            {
+                _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Rejected, connection.RemoteEndpoint,
+                    string.Create(CultureInfo.InvariantCulture, $"--max-clients {_options.MaxClients} reached")));
+                connection.Reset();
+                return;
+            }
+            client = new Client(connection);
+            _clients.Add(client);
+            if (_inputClosed) client.FinishSending();
+        }
+        _options.OnEvent?.Invoke(new PeerEvent(PeerEventKind.Connected, connection.RemoteEndpoint));
+        StreamBridge.Observe(ServeAsync(client, output, cancellationToken));
     }
 
     private async Task ServeAsync(Client client, Stream output, CancellationToken cancellationToken)

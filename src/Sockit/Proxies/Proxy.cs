@@ -167,7 +167,7 @@ public sealed class Proxy : IAsyncDisposable
         IProxyRunner server = Listen.IsStream
             ? await ConnectionHost.StartAsync(Listen, new ProxyService(Upstream, _proxyOptions), _serverOptions, null, cancellationToken).ConfigureAwait(false)
             : await DatagramRelay.StartAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false);
-        Listen = server.LocalEndpoint;
+        Listen = server.LocalEndpoint.WithTls(Listen.IsTls);
         Volatile.Write(ref _running, server);
     }
 

@@ -15,6 +15,9 @@ public sealed record ProxyOptions
     /// <summary>A UDP proxy ends a client's session (and its socket to the upstream) after this long without traffic either way.</summary>
     public TimeSpan DatagramIdleTimeout { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>How to speak TLS to a tls:// upstream (trust, name, client certificate); null is the defaults.</summary>
+    public Tls.TlsClientOptions? UpstreamTls { get; init; }
+
     /// <summary>The toxics to apply, changeable while the proxy runs; null relays untouched.</summary>
     public FaultSet? Faults { get; init; }
 }

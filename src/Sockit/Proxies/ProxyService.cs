@@ -21,6 +21,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IC
                 ConnectTimeout = options.ConnectTimeout,
                 Tracer = context.Options.Tracer,
                 NoDelay = upstream.Transport == TransportKind.Tcp,
+                Tls = options.UpstreamTls,
             }, context.Abort).ConfigureAwait(false);
         }
         catch (SockitException ex)

@@ -29,4 +29,6 @@ internal enum SocketCall
     Close,
     /// <summary>unlink(): a Unix socket file removed.</summary>
     Unlink,
+    /// <summary>Not a system call: a step of a TLS handshake (a message sent or received), or its end.</summary>
+    Tls,
 }

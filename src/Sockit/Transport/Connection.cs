@@ -35,6 +35,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     private long _lastActivity = Environment.TickCount64;
     private int _sendShutdown;
     private int _disposed;
+    private Tls.TlsLayer? _tls;
 
     /// <param name="handle">The connected (or connecting) socket, non-blocking.</param>
     /// <param name="transport">TCP or Unix.</param>
@@ -69,11 +70,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     /// <summary>The peer's IP address as accept() or connect() knew it, without formatting it; null for Unix sockets.</summary>
     internal System.Net.IPAddress? PeerAddress => (_peerAddress ??= SocketAddresses.Peer(_handle)) is IPEndPoint ip ? ip.Address : null;
 
-    /// <summary>Bytes sent so far.</summary>
-    public long BytesSent => Interlocked.Read(ref _bytesSent);
+    /// <summary>Bytes sent so far (over TLS, plaintext bytes: what the application sent).</summary>
+    public long BytesSent => _tls?.BytesSent ?? Interlocked.Read(ref _bytesSent);
 
-    /// <summary>Bytes received so far.</summary>
-    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+    /// <summary>Bytes received so far (over TLS, plaintext bytes).</summary>
+    public long BytesReceived => _tls?.BytesReceived ?? Interlocked.Read(ref _bytesReceived);
 
     /// <summary>When data last moved either way (<see cref="Environment.TickCount64"/>), for a host's idle timeout.</summary>
     internal long LastActivity => Volatile.Read(ref _lastActivity);
@@ -84,9 +85,25 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     /// <summary>The descriptor, for traces.</summary>
     internal int Fd => _handle.Fd;
 
+    /// <summary>Where this connection's calls are traced, or null.</summary>
+    internal ISocketTracer? Tracer => _tracer;
+
+    /// <summary>
+    /// What the TLS handshake agreed, when the connection speaks TLS (a <c>tls://</c> endpoint); null for plain bytes.
+    /// Once TLS is attached, every receive, send, wait and shutdown below carries plaintext through it.
+    /// </summary>
+    public Tls.TlsSession? Tls => _tls?.Session;
+
+    /// <summary>Routes the connection's calls through a finished TLS layer; its raw calls (Raw*) stay for the layer.</summary>
+    internal void AttachTls(Tls.TlsLayer layer) => _tls = layer;
+
     /// <summary>Receives into <paramref name="buffer"/>; returns 0 once the peer has finished sending (EOF).</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
     public ValueTask<int> ReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        _tls is not null ? _tls.ReadAsync(buffer, cancellationToken) : RawReceiveAsync(buffer, cancellationToken);
+
+    /// <summary>recv() on the socket itself, below any TLS layer.</summary>
+    internal ValueTask<int> RawReceiveAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
         _tracer is null ? _receive.Start(buffer, cancellationToken) : TracedReceiveAsync(buffer, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
@@ -112,18 +129,26 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     /// Waits until data (or EOF) can be read, without a buffer: a server holding thousands of idle connections then
     /// needs no memory for them until they speak.
     /// </summary>
-    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default) => _receive.Wait(cancellationToken);
+    public ValueTask WaitReadableAsync(CancellationToken cancellationToken = default) =>
+        _tls is not null ? _tls.WaitAsync(cancellationToken) : _receive.Wait(cancellationToken);
+
+    /// <summary>Waits until the socket itself is readable, below any TLS layer.</summary>
+    internal ValueTask RawWaitReadableAsync(CancellationToken cancellationToken = default) => _receive.Wait(cancellationToken);
 
     /// <summary>Sends all of <paramref name="data"/>.</summary>
     /// <exception cref="SockitException">The connection was reset or failed.</exception>
     public ValueTask SendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
+        _tls is not null ? _tls.WriteAsync(data, cancellationToken) : RawSendAsync(data, cancellationToken);
+
+    /// <summary>send() on the socket itself, below any TLS layer.</summary>
+    internal ValueTask RawSendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
         _tracer is null ? _send.Start(data, cancellationToken) : TracedSendAsync(data, cancellationToken);
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     private async ValueTask TracedSendAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
         var start = Stopwatch.GetTimestamp();
-        var before = BytesSent;
+        var before = Interlocked.Read(ref _bytesSent);
         try
         {
             await _send.Start(data, cancellationToken).ConfigureAwait(false);
@@ -133,7 +158,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             _tracer!.Record(new SocketCallEvent(SocketCall.Send, Fd, null, -1, socket.SocketErrorCode, start, Stopwatch.GetTimestamp()));
             throw;
         }
-        _tracer!.Record(new SocketCallEvent(SocketCall.Send, Fd, null, BytesSent - before, SocketError.Success, start, Stopwatch.GetTimestamp()));
+        _tracer!.Record(new SocketCallEvent(SocketCall.Send, Fd, null, Interlocked.Read(ref _bytesSent) - before, SocketError.Success, start, Stopwatch.GetTimestamp()));
     }
 
     /// <summary>
@@ -141,17 +166,20 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     /// which) rather than an exception: for the host's services, where a peer that resets is routine.
     /// </summary>
     internal ValueTask<int> ReceiveOrFailAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-        _tracer is null ? _receive.Start(buffer, cancellationToken, throws: false) : OrFail(TracedReceiveAsync(buffer, cancellationToken));
+        _tls is not null ? _tls.ReadOrFailAsync(buffer, cancellationToken)
+        : _tracer is null ? _receive.Start(buffer, cancellationToken, throws: false) : OrFail(TracedReceiveAsync(buffer, cancellationToken));
 
     /// <summary>Waits as <see cref="WaitReadableAsync"/> does, without throwing on a failed socket (the next receive says how it failed).</summary>
-    internal ValueTask<int> WaitReadableOrFailAsync(CancellationToken cancellationToken = default) => _receive.WaitOrFail(cancellationToken);
+    internal ValueTask<int> WaitReadableOrFailAsync(CancellationToken cancellationToken = default) =>
+        _tls is not null ? _tls.WaitOrFailAsync(cancellationToken) : _receive.WaitOrFail(cancellationToken);
 
     /// <summary>Sends as <see cref="SendAsync"/> does; 0 when all went, -1 on a reset or failure (<see cref="LastError"/>).</summary>
     internal ValueTask<int> SendOrFailAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken = default) =>
-        _tracer is null ? _send.StartOrFail(data, cancellationToken) : OrFail(TracedSendAsync(data, cancellationToken));
+        _tls is not null ? _tls.WriteOrFailAsync(data, cancellationToken)
+        : _tracer is null ? _send.StartOrFail(data, cancellationToken) : OrFail(TracedSendAsync(data, cancellationToken));
 
     /// <summary>Why the last receive or send that returned -1 failed, as the exception the public calls would have thrown.</summary>
-    internal Exception LastError(bool send = false) => Failure(send ? _send.Error : _receive.Error);
+    internal Exception LastError(bool send = false) => _tls?.LastError(send) ?? Failure(send ? _send.Error : _receive.Error);
 
     private static async ValueTask<int> OrFail(ValueTask call)
     {
@@ -199,7 +227,19 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     }
 
     /// <summary>shutdown(SHUT_WR): tells the peer no more data is coming (it reads EOF) while this side can still receive.</summary>
+    /// <remarks>Over TLS, close_notify goes first, so the peer can tell the end from a cut.</remarks>
     public void ShutdownSend()
+    {
+        if (_tls is not null)
+        {
+            _ = _tls.CloseWriteAsync(this); // never throws; the alert is one small record
+            return;
+        }
+        RawShutdownSend();
+    }
+
+    /// <summary>shutdown(SHUT_WR) on the socket itself, below any TLS layer.</summary>
+    internal void RawShutdownSend()
     {
         if (Interlocked.Exchange(ref _sendShutdown, 1) != 0 || Volatile.Read(ref _disposed) != 0) return;
         Traced.Shutdown(_handle, _tracer);
@@ -233,6 +273,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
     private void Close(bool abortive)
     {
+        if (!abortive && Volatile.Read(ref _disposed) == 0) _tls?.CloseQuietly();
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         var fd = Fd;
         var start = Stopwatch.GetTimestamp();
@@ -240,6 +281,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _receive.Abort(SocketError.OperationAborted);
         _send.Abort(SocketError.OperationAborted);
         _handle.Dispose(); // close() runs when a call that is using the descriptor returns
+        _tls?.Dispose();
         _tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp(),
             abortive ? "with SO_LINGER 0: the peer sees RST" : null));
         // Freed on the loop, after any event it is handling now that might still name this connection.

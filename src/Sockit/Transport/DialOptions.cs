@@ -15,6 +15,9 @@ public sealed record DialOptions
     /// <summary>SO_RCVBUF before connecting (the kernel doubles it): a small one makes a slow reader, as slow-read attacks are.</summary>
     public int? ReceiveBufferSize { get; init; }
 
+    /// <summary>How to speak TLS to a <c>tls://</c> endpoint (trust, name, ALPN, client certificate); null is the defaults.</summary>
+    public Tls.TlsClientOptions? Tls { get; init; }
+
     /// <summary>
     /// Where a client logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest). Null logs nothing.
     /// </summary>

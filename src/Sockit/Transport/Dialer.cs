@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using Sockit.Endpoints;
+using Sockit.Tls;
 using Sockit.Tracing;
 using Sockit.Transport.Linux;
 
@@ -12,7 +13,7 @@ public static class Dialer
 {
     private static int _autoBindCounter;
 
-    /// <summary>Connects to a TCP or Unix stream endpoint.</summary>
+    /// <summary>Connects to a TCP or Unix stream endpoint; for <c>tls://</c> also makes the TLS handshake (within the connect timeout).</summary>
     /// <exception cref="SockitException">Refused, timed out, unreachable, unknown host, no such socket file, permission denied.</exception>
     public static async Task<Connection> ConnectAsync(Endpoint endpoint, DialOptions? options = null, CancellationToken cancellationToken = default)
     {
@@ -23,13 +24,27 @@ public static class Dialer
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         if (options.ConnectTimeout is { } timeout) deadline.CancelAfter(timeout);
+        var handshaking = false;
         try
         {
             var addresses = await Resolver.ResolveAsync(endpoint, deadline.Token).ConfigureAwait(false);
-            return await ConnectStreamAsync(endpoint, addresses, options, deadline.Token).ConfigureAwait(false);
+            var connection = await ConnectStreamAsync(endpoint, addresses, options, deadline.Token).ConfigureAwait(false);
+            if (!endpoint.IsTls) return connection;
+            handshaking = true;
+            try
+            {
+                await TlsHandshake.ConnectAsync(connection, endpoint, options.Tls ?? TlsClientOptions.Default, deadline.Token).ConfigureAwait(false);
+            }
+            catch
+            {
+                connection.Dispose();
+                throw;
+            }
+            return connection;
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && options.ConnectTimeout is { } limit)
         {
+            if (handshaking) throw new SockitException(SockitError.TimedOut, $"TLS handshake with {endpoint} not finished after {Durations.Format(limit)}");
             throw Failures.ConnectTimeout(endpoint, limit);
         }
     }

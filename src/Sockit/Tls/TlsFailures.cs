@@ -1,0 +1,60 @@
+namespace Sockit.Tls;
+
+/// <summary>TLS failures as one line each: what the peer's alert or OpenSSL's error means, not the exception chain.</summary>
+internal static class TlsFailures
+{
+    /// <summary>
+    /// A failure below the TLS layer (a reset, a closed connection, a cancellation) as it was; a TLS one as a
+    /// <see cref="SockitException"/> in words.
+    /// </summary>
+    public static Exception Translate(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException)
+            if (e is SockitException or OperationCanceledException or ObjectDisposedException) return e;
+        var (error, message) = Describe(ex);
+        return new SockitException(error, message, ex);
+    }
+
+    /// <summary>What went wrong, from the alert names and OpenSSL reasons buried in the exception chain.</summary>
+    public static (SockitError Error, string Message) Describe(Exception ex)
+    {
+        var text = string.Join(" | ", Chain(ex).Select(e => e.Message)).ToLowerInvariant();
+        if (text.Contains("certificate required", StringComparison.Ordinal))
+            return (SockitError.ClientCertificateRefused, "the server requires a client certificate and none was given");
+        if (text.Contains("unknown ca", StringComparison.Ordinal) || text.Contains("bad certificate", StringComparison.Ordinal)
+            || text.Contains("certificate unknown", StringComparison.Ordinal))
+            return (SockitError.ClientCertificateRefused, $"the peer refused the certificate presented ({Alert(text)})");
+        if (text.Contains("certificate expired", StringComparison.Ordinal))
+            return (SockitError.CertificateExpired, "the peer says the certificate presented has expired");
+        if (text.Contains("wrong version number", StringComparison.Ordinal) || text.Contains("packet length too long", StringComparison.Ordinal)
+            || text.Contains("record layer failure", StringComparison.Ordinal) || text.Contains("unexpected message", StringComparison.Ordinal) || text.Contains("http request", StringComparison.Ordinal))
+            return (SockitError.TlsFailed, "the peer does not speak TLS here (its answer is not a TLS record)");
+        if (text.Contains("protocol version", StringComparison.Ordinal) || text.Contains("unsupported protocol", StringComparison.Ordinal)
+            || text.Contains("no protocols available", StringComparison.Ordinal))
+            return (SockitError.TlsFailed, "no TLS version in common with the peer");
+        if (text.Contains("no shared cipher", StringComparison.Ordinal) || text.Contains("handshake failure", StringComparison.Ordinal))
+            return (SockitError.TlsFailed, $"the TLS handshake failed: no cipher or parameters in common ({Alert(text)})");
+        if (text.Contains("no application protocol", StringComparison.Ordinal))
+            return (SockitError.TlsFailed, "no application protocol (ALPN) in common with the peer");
+        if (text.Contains("unexpected eof", StringComparison.Ordinal) || text.Contains("received an unexpected eof", StringComparison.Ordinal)
+            || text.Contains("0 bytes from the transport stream", StringComparison.Ordinal))
+            return (SockitError.TlsFailed, "the peer closed the connection during the TLS handshake");
+        return (SockitError.TlsFailed, $"TLS failed: {Innermost(ex)}");
+    }
+
+    private static IEnumerable<Exception> Chain(Exception ex)
+    {
+        for (var e = ex; e is not null; e = e.InnerException) yield return e;
+    }
+
+    private static string Innermost(Exception ex) => Chain(ex).Last().Message.Trim().TrimEnd('.');
+
+    /// <summary>The alert named in OpenSSL's text ("sslv3 alert bad certificate" says bad certificate).</summary>
+    private static string Alert(string text)
+    {
+        var at = text.IndexOf("alert ", StringComparison.Ordinal);
+        if (at < 0) return "handshake refused";
+        var end = text.IndexOfAny(['|', ')', '\n', '.'], at);
+        return "alert: " + (end < 0 ? text[(at + 6)..] : text[(at + 6)..end]).Trim();
+    }
+}
