@@ -171,7 +171,7 @@ public sealed class ErrorTests
     [InlineData("connect", "tpc://127.0.0.1:80", "unknown scheme 'tpc'; did you mean tcp://127.0.0.1:80?")]
     [InlineData("connect", "http://127.0.0.1/", "did you mean 127.0.0.1:80?")]
     [InlineData("connect", "sctp://x:1", "unknown scheme 'sctp'; did you mean tcp://x:1?")]
-    [InlineData("connect", "foo://x:1", "unknown scheme 'foo': use tcp://, udp://, unix://, unixgram://")]
+    [InlineData("connect", "foo://x:1", "unknown scheme 'foo': use tcp, udp, unix, unixgram, tls")]
     [InlineData("connect", "localhost:99999", "out of range")]
     [InlineData("connect", "localhost:nosuchservice", "'nosuchservice' is not a port or a service in /etc/services")]
     [InlineData("listen", "unix://", "the socket path is empty")]

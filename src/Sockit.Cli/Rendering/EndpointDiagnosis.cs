@@ -70,7 +70,7 @@ internal static class EndpointDiagnosis
         }
         var closest = Suggestions.Closest(name.ToLowerInvariant(), Schemes.Select(s => s.Name));
         return closest is null
-            ? ($"unknown scheme '{name}': use {string.Join(", ", Supported().Select(s => s + "://"))}", null)
+            ? ($"unknown scheme '{name}': use {string.Join(", ", Supported())}", null)
             : ($"unknown scheme '{name}'", $"{closest}://{rest}");
     }
 
