@@ -98,7 +98,7 @@ public sealed class BenchCliTests
     [Fact]
     public async Task No_server_is_a_failure_with_one_line_that_says_why()
     {
-        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", $"127.0.0.1:{Ports.Free()}", "-d", "300ms");
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", $"127.0.0.1:{Ports.Free()}", "-d", "1s");
         Assert.Equal(1, exit);
         Assert.Contains("errors      refused", stdout, StringComparison.Ordinal);
         Assert.Contains("no request succeeded (refused", stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1], StringComparison.Ordinal);

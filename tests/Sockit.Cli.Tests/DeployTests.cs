@@ -38,7 +38,7 @@ public sealed class DeployTests
         var results = Directory.CreateTempSubdirectory("sockit-k8s-").FullName;
         try
         {
-            var settings = new Dictionary<string, string> { ["TARGET"] = echo.LocalEndpoint.ToString(), ["CONNECTIONS"] = "2", ["DURATION"] = "300ms" };
+            var settings = new Dictionary<string, string> { ["TARGET"] = echo.LocalEndpoint.ToString(), ["CONNECTIONS"] = "2", ["DURATION"] = "1s" };
             var runs = await Task.WhenAll(Enumerable.Range(0, 2).Select(index =>
             {
                 var values = new Dictionary<string, string>(settings) { ["JOB_COMPLETION_INDEX"] = index.ToString(CultureInfo.InvariantCulture) };

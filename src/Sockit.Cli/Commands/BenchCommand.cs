@@ -104,9 +104,12 @@ internal static class BenchCommand
             var result = await BenchReport.RunWithProgressAsync(options, cancellationToken);
             if (parse.GetValue(hdrOut) is { } file) LatencyLog.Write(file, result.Latency, started + options.Warmup, DateTimeOffset.UtcNow, $"{endpoint}");
             BenchReport.Print(result, parse.GetValue(json), endpoint.IsTls);
-            if (result.Requests == 0 && result.ErrorCount > 0 && loadMode != LoadMode.Stream && result.Outcomes.Count == 0)
+            if (result.Requests == 0 && loadMode != LoadMode.Stream && result.Outcomes.Count == 0)
             {
-                Reporter.Error($"no request succeeded ({BenchReport.ErrorSummary(result.Errors)}); is the server at {endpoint} up and speaking this protocol?");
+                // Nothing measured is a failure a script must see, whether requests failed or none finished in time.
+                Reporter.Error(result.ErrorCount > 0
+                    ? $"no request succeeded ({BenchReport.ErrorSummary(result.Errors)}); is the server at {endpoint} up and speaking this protocol?"
+                    : $"no request completed, and none failed: the run ended first; give it longer with -d, or check that {endpoint} answers");
                 return CliRunner.Failure;
             }
             return CliRunner.Ok;
