@@ -1,0 +1,396 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Sockit.Endpoints;
+using Sockit.Hosting;
+
+namespace Sockit.Mock;
+
+/// <summary>
+/// One imposter: a tcp or http service on the connection host, its stubs, and the requests it recorded, as
+/// mountebank's imposter.js, responseResolver.js and behaviors.js have them. Requests are matched and stubs changed
+/// under one lock (mountebank runs on one thread, so its order is the order here); proxies and waits run outside it.
+/// </summary>
+internal sealed class Imposter : IAsyncDisposable
+{
+    private readonly object _sync = new();
+    private readonly List<Stub> _stubs = [];
+    private readonly List<JsonObject> _requests = [];
+    private readonly JsonObject _header;
+    private readonly int _maxRequests;
+    private ConnectionHost? _host;
+    private long _numberOfRequests;
+
+    private Imposter(JsonObject definition, int maxRequests)
+    {
+        _header = (JsonObject)definition.DeepClone();
+        _header.Remove("stubs");
+        _maxRequests = maxRequests;
+        Protocol = Js.ToText(definition["protocol"]);
+        Binary = Protocol == "tcp" && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
+        RecordRequests = Js.Truthy(definition["recordRequests"]);
+        DefaultResponse = definition["defaultResponse"] as JsonObject;
+        foreach (var stub in (definition["stubs"] as JsonArray ?? []).OfType<JsonObject>()) _stubs.Add(new Stub(stub));
+    }
+
+    /// <summary>tcp or http.</summary>
+    public string Protocol { get; }
+
+    /// <summary>A tcp imposter in binary mode: data is base64.</summary>
+    public bool Binary { get; }
+
+    public bool RecordRequests { get; }
+
+    public JsonObject? DefaultResponse { get; }
+
+    /// <summary>The port it listens on.</summary>
+    public int Port => _host!.LocalEndpoint.Port;
+
+    /// <summary>Where it listens.</summary>
+    public Endpoint LocalEndpoint => _host!.LocalEndpoint;
+
+    /// <summary>Called with each request as it arrives, for a caller that logs or counts.</summary>
+    public Action<JsonObject>? OnRequest { get; init; }
+
+    /// <summary>Validates <paramref name="definition"/> (mountebank's JSON) and starts listening on <paramref name="host"/>.</summary>
+    /// <exception cref="MockError">The imposter is invalid, or its port is taken.</exception>
+    public static async Task<Imposter> StartAsync(JsonObject definition, string host, int maxRequests, Action<JsonObject>? onRequest, CancellationToken cancellationToken)
+    {
+        var errors = ImposterValidator.Validate(definition);
+        if (errors.Count > 0) throw new MockErrors(errors);
+        var imposter = new Imposter(definition, maxRequests) { OnRequest = onRequest };
+        var port = definition["port"] is JsonNode p && Js.TryInteger(p, out var n) ? (int)n : 0;
+        var bindHost = definition["host"] is JsonNode h ? Js.ToText(h) : host;
+        IConnectionService service = imposter.Protocol == "tcp" ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
+        try
+        {
+            // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
+            imposter._host = await ConnectionHost.StartAsync(Endpoint.ForHost(TransportKind.Tcp, bindHost, port), service,
+                new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero }, null, cancellationToken).ConfigureAwait(false);
+        }
+        catch (SockitException ex) when (ex.Error == SockitError.AddressInUse)
+        {
+            // mountebank 2.9.1 answers a taken port with node's error object; its fields are kept, with a message added.
+            throw new MockErrors([new MockError("EADDRINUSE", $"port {port} is already in use", null)
+            {
+                Extra = new JsonObject { ["errno"] = -98, ["syscall"] = "listen", ["address"] = bindHost, ["port"] = port },
+            }]);
+        }
+        catch (SockitException ex)
+        {
+            throw new MockErrors([new MockError("cannot start server", ex.Message)]);
+        }
+        return imposter;
+    }
+
+    /// <summary>Stops listening and closes every connection.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (_host is null) return;
+        using var now = new CancellationTokenSource();
+        await now.CancelAsync().ConfigureAwait(false);
+        await _host.StopAsync(now.Token).ConfigureAwait(false);
+    }
+
+    /// <summary>The recorded requests (with recordRequests), oldest first.</summary>
+    public List<JsonObject> Requests
+    {
+        get
+        {
+            lock (_sync) return [.. _requests.Select(r => (JsonObject)r.DeepClone())];
+        }
+    }
+
+    public int StubCount
+    {
+        get
+        {
+            lock (_sync) return _stubs.Count;
+        }
+    }
+
+    /// <summary>Replaces every stub.</summary>
+    public void ReplaceStubs(JsonArray stubs)
+    {
+        ThrowIfInvalid(stubs);
+        lock (_sync)
+        {
+            _stubs.Clear();
+            _stubs.AddRange(stubs.OfType<JsonObject>().Select(s => new Stub(s)));
+        }
+    }
+
+    /// <summary>Inserts a stub at <paramref name="index"/> (the end when null).</summary>
+    public void AddStub(JsonObject stub, int? index)
+    {
+        ThrowIfInvalid(new JsonArray(stub.DeepClone()));
+        lock (_sync)
+        {
+            var at = index ?? _stubs.Count;
+            if (at < 0 || at > _stubs.Count) throw MockError.Validation("'index' must be between 0 and the length of the stubs array");
+            _stubs.Insert(at, new Stub(stub));
+        }
+    }
+
+    /// <summary>Replaces the stub at <paramref name="index"/>.</summary>
+    public void ReplaceStub(int index, JsonObject stub)
+    {
+        ThrowIfInvalid(new JsonArray(stub.DeepClone()));
+        lock (_sync)
+        {
+            if (index < 0 || index >= _stubs.Count) throw NoStub();
+            _stubs[index] = new Stub(stub);
+        }
+    }
+
+    /// <summary>Deletes the stub at <paramref name="index"/>.</summary>
+    public void DeleteStub(int index)
+    {
+        lock (_sync)
+        {
+            if (index < 0 || index >= _stubs.Count) throw NoStub();
+            _stubs.RemoveAt(index);
+        }
+    }
+
+    internal static MockError NoStub() =>
+        MockError.Validation("'stubIndex' must be a valid integer, representing the array index position of the stub to replace");
+
+    private void ThrowIfInvalid(JsonArray stubs)
+    {
+        var errors = ImposterValidator.ValidateStubs(stubs, Protocol == "tcp", Binary);
+        if (errors.Count > 0) throw new MockErrors(errors);
+    }
+
+    /// <summary>Forgets the recorded requests and their count.</summary>
+    public void ResetRequests()
+    {
+        lock (_sync)
+        {
+            _requests.Clear();
+            _numberOfRequests = 0;
+        }
+    }
+
+    /// <summary>The imposter as mountebank's API prints it (imposterPrinter.js).</summary>
+    /// <param name="baseUrl">The API's address, for the links; null leaves them relative.</param>
+    /// <param name="list">The short form of GET /imposters.</param>
+    /// <param name="replayable">Without requests, counts and links, as <c>mb save</c> writes it.</param>
+    /// <param name="removeProxies">Without proxy responses.</param>
+    public JsonObject ToJson(string? baseUrl, bool list = false, bool replayable = false, bool removeProxies = false)
+    {
+        lock (_sync)
+        {
+            var result = new JsonObject { ["protocol"] = Protocol, ["port"] = Port };
+            if (_header["name"] is JsonNode name) result["name"] = name.DeepClone();
+            if (_header["defaultResponse"] is JsonNode defaultResponse) result["defaultResponse"] = defaultResponse.DeepClone();
+            if (!replayable) result["numberOfRequests"] = _numberOfRequests;
+            var self = $"{baseUrl}/imposters/{Port}";
+            if (list)
+            {
+                result["_links"] = Links(self, true);
+                return result;
+            }
+            result["recordRequests"] = RecordRequests;
+            if (Protocol == "tcp") result["mode"] = Binary ? "binary" : "text";
+            if (!replayable) result["requests"] = new JsonArray([.. _requests.Select(r => r.DeepClone())]);
+            var stubs = new JsonArray();
+            for (var i = 0; i < _stubs.Count; i++)
+            {
+                var stub = (JsonObject)_stubs[i].Definition.DeepClone();
+                if (replayable)
+                {
+                    foreach (var response in (stub["responses"] as JsonArray ?? []).OfType<JsonObject>()) (response["is"] as JsonObject)?.Remove("_proxyResponseTime");
+                }
+                if (removeProxies && stub["responses"] is JsonArray responses)
+                {
+                    foreach (var proxy in responses.OfType<JsonObject>().Where(r => r.ContainsKey("proxy")).ToList()) responses.Remove(proxy);
+                    if (responses.Count == 0) continue;
+                }
+                if (!replayable) stub["_links"] = new JsonObject { ["self"] = new JsonObject { ["href"] = $"{self}/stubs/{i}" } };
+                stubs.Add((JsonNode)stub);
+            }
+            result["stubs"] = stubs;
+            if (!replayable) result["_links"] = Links(self, true);
+            return result;
+        }
+    }
+
+    private static JsonObject Links(string self, bool withStubs)
+    {
+        var links = new JsonObject { ["self"] = new JsonObject { ["href"] = self } };
+        if (withStubs) links["stubs"] = new JsonObject { ["href"] = $"{self}/stubs" };
+        return links;
+    }
+
+    /// <summary>
+    /// The response to <paramref name="request"/>: the first stub whose predicates all match gives its next response
+    /// (or the default one), resolved (is, proxy, fault) and run through its behaviors. The result is an <c>is</c>
+    /// object, or <c>{"fault": ...}</c>.
+    /// </summary>
+    /// <exception cref="MockError">A predicate or response fails; the protocol answers with the error.</exception>
+    public async Task<JsonObject> RespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    {
+        Stub? matched = null;
+        JsonObject config;
+        lock (_sync)
+        {
+            _numberOfRequests++;
+            if (RecordRequests)
+            {
+                var recorded = (JsonObject)request.DeepClone();
+                recorded["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
+                if (_maxRequests > 0 && _requests.Count >= _maxRequests) _requests.RemoveAt(0);
+                _requests.Add(recorded);
+            }
+            foreach (var stub in _stubs)
+            {
+                if (stub.Predicates.All(p => Predicates.Evaluate(p, request, Binary)))
+                {
+                    matched = stub;
+                    break;
+                }
+            }
+            config = matched?.NextResponse() ?? new JsonObject { ["is"] = new JsonObject() };
+        }
+        OnRequest?.Invoke(request);
+        if (Js.Truthy(config["is"]))
+        {
+            var response = (JsonObject)config["is"]!.DeepClone();
+            return await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false);
+        }
+        if (config["proxy"] is JsonObject proxy) return await ProxyAsync(proxy, config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false);
+        if (Js.Truthy(config["fault"])) return new JsonObject { ["fault"] = Js.ToText(config["fault"]) };
+        if (config.ContainsKey("inject")) throw Predicates.Injection(config);
+        throw MockError.Validation("unrecognized response type", config);
+    }
+
+    private async Task<JsonObject> ProxyAsync(JsonObject proxy, JsonObject config, Stub? stub, JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    {
+        var mode = Js.ToText(proxy["mode"]) is "proxyAlways" or "proxyTransparent" ? Js.ToText(proxy["mode"]) : "proxyOnce";
+        var started = Environment.TickCount64;
+        var response = Protocol == "tcp"
+            ? await MockProxy.TcpAsync(Js.ToText(proxy["to"]), request, Binary, proxy, cancellationToken).ConfigureAwait(false)
+            : await MockProxy.HttpAsync(Js.ToText(proxy["to"]), request, rawUrl, proxy, cancellationToken).ConfigureAwait(false);
+        response["_proxyResponseTime"] = Environment.TickCount64 - started;
+        response = await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false);
+        if (mode == "proxyTransparent" || stub is null) return response;
+        var predicates = PredicateGenerators.Generate(request, proxy["predicateGenerators"] as JsonArray ?? []);
+        var recorded = new JsonObject { ["is"] = response.DeepClone() };
+        if (Js.Truthy(proxy["addWaitBehavior"])) recorded["behaviors"] = new JsonArray(new JsonObject { ["wait"] = response["_proxyResponseTime"]!.DeepClone() });
+        lock (_sync)
+        {
+            var index = Math.Max(0, _stubs.IndexOf(stub));
+            var newStub = new JsonObject { ["predicates"] = predicates, ["responses"] = new JsonArray(recorded) };
+            if (mode == "proxyOnce")
+            {
+                _stubs.Insert(index, new Stub(newStub));
+            }
+            else
+            {
+                var key = Js.StableStringify(predicates);
+                var same = _stubs.Skip(index + 1).FirstOrDefault(s => Js.StableStringify(s.Predicates) == key);
+                if (same is not null) same.AddResponse(recorded);
+                else _stubs.Add(new Stub(newStub));
+            }
+        }
+        return response;
+    }
+
+    private static async Task<JsonObject> RunBehaviorsAsync(JsonObject request, JsonObject response, JsonObject config, CancellationToken cancellationToken)
+    {
+        foreach (var behavior in ImposterValidator.Behaviors(config))
+        {
+            foreach (var (key, value) in behavior.ToList())
+            {
+                switch (key)
+                {
+                    case "wait" when Js.TryInteger(value, out var ms) && ms > 0:
+                        await Task.Delay(TimeSpan.FromMilliseconds(ms), cancellationToken).ConfigureAwait(false);
+                        break;
+                    case "copy" when value is JsonObject copy:
+                        Copy(request, response, copy);
+                        break;
+                }
+            }
+        }
+        return response;
+    }
+
+    /// <summary>The copy behavior: a regex over a request field, its match and groups replacing a token everywhere in the response.</summary>
+    private static void Copy(JsonObject request, JsonObject response, JsonObject copy)
+    {
+        var from = GetFrom(request, copy["from"]);
+        var usingConfig = copy["using"] as JsonObject ?? [];
+        var flags = RegexOptions.CultureInvariant;
+        if (usingConfig["options"] is JsonObject options)
+        {
+            if (Js.Truthy(options["ignoreCase"])) flags |= RegexOptions.IgnoreCase;
+            if (Js.Truthy(options["multiline"])) flags |= RegexOptions.Multiline;
+        }
+        var match = Regex.Match(Js.ToText(from), Js.ToText(usingConfig["selector"]), flags, TimeSpan.FromSeconds(1));
+        var values = match.Success ? match.Groups.Cast<Group>().Select(g => g.Success ? g.Value : "undefined").ToList() : [];
+        var token = Js.ToText(copy["into"]);
+        string Replace(string field)
+        {
+            for (var i = 0; i < values.Count; i++) field = field.Replace($"{token}[{i}]", values[i], StringComparison.Ordinal);
+            return values.Count > 0 ? field.Replace(token, values[0], StringComparison.Ordinal) : field;
+        }
+        ReplaceAll(response, Replace);
+    }
+
+    private static JsonNode? GetFrom(JsonNode? obj, JsonNode? from)
+    {
+        if (obj is null) return null;
+        if (from is JsonObject nested && nested.Count > 0)
+        {
+            var (key, value) = nested.First();
+            return GetFrom(Js.Get(obj, key), value);
+        }
+        var name = Js.ToText(from);
+        var actual = Js.Keys(obj).FirstOrDefault(k => string.Equals(k, name, StringComparison.OrdinalIgnoreCase)) ?? name;
+        var result = Js.Get(obj, actual);
+        return result is JsonArray array ? array.FirstOrDefault() : result;
+    }
+
+    private static void ReplaceAll(JsonNode node, Func<string, string> replace)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var key in obj.Select(p => p.Key).ToList())
+                {
+                    var value = obj[key];
+                    if (Js.IsString(value)) obj[key] = replace(Js.ToText(value));
+                    else if (Js.IsObject(value)) ReplaceAll(value!, replace);
+                    var renamed = replace(key);
+                    if (renamed != key)
+                    {
+                        var moved = obj[key];
+                        obj.Remove(key);
+                        obj[renamed] = moved;
+                    }
+                }
+                break;
+            case JsonArray array:
+                for (var i = 0; i < array.Count; i++)
+                {
+                    if (Js.IsString(array[i])) array[i] = replace(Js.ToText(array[i]));
+                    else if (Js.IsObject(array[i])) ReplaceAll(array[i]!, replace);
+                }
+                break;
+        }
+    }
+
+    /// <summary>"ip:port" of a peer, as mountebank's requestFrom.</summary>
+    internal static string SocketName(Endpoint remote) => $"{remote.Host}:{remote.Port}";
+
+    internal static Encoding Utf8 { get; } = new UTF8Encoding(false);
+}
+
+/// <summary>Several errors at once, as the API's <c>errors</c> array.</summary>
+internal sealed class MockErrors(List<MockError> errors) : Exception(errors.Count > 0 ? errors[0].Message : "invalid imposter")
+{
+    public List<MockError> Errors { get; } = errors;
+}

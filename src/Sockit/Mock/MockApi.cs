@@ -1,0 +1,100 @@
+using System.Text.Json.Nodes;
+using Sockit.Endpoints;
+using Sockit.Hosting;
+
+namespace Sockit.Mock;
+
+/// <summary>
+/// mountebank's REST API (<c>/imposters</c>, <c>/imposters/{port}</c>, <c>/imposters/{port}/stubs</c>, ...) on the
+/// connection host, with the imposters it creates: what <c>mb</c> is, without node. Imposters listen on the API's
+/// host (loopback unless asked otherwise) unless one names its own.
+/// </summary>
+public sealed class MockApi : IAsyncDisposable
+{
+    private readonly ConnectionHost _server;
+    private readonly ImposterSet _imposters;
+
+    private MockApi(ConnectionHost server, ImposterSet imposters)
+    {
+        _server = server;
+        _imposters = imposters;
+    }
+
+    /// <summary>Where the API listens, with the real port when port 0 was asked for.</summary>
+    public Endpoint LocalEndpoint => _server.LocalEndpoint;
+
+    /// <summary>The ports of the imposters now running.</summary>
+    public IReadOnlyList<int> ImposterPorts => [.. _imposters.All.Select(i => i.Port)];
+
+    /// <summary>Starts the API on <paramref name="endpoint"/> (TCP).</summary>
+    /// <param name="endpoint">Where the API listens.</param>
+    /// <param name="options">Limits, log and more; <see cref="MockOptions.ImposterHost"/> is where imposters listen.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="SockitException">The endpoint cannot be bound.</exception>
+    public static async Task<MockApi> StartAsync(Endpoint endpoint, MockOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        options ??= new MockOptions();
+        if (endpoint.Transport != TransportKind.Tcp) throw new SockitException(SockitError.InvalidArgument, $"the mock API speaks HTTP over TCP, not {endpoint}");
+        var imposters = new ImposterSet(options.ImposterHost ?? endpoint.Host ?? "127.0.0.1", options.MaxRecordedRequests, options.OnRequest);
+        var server = await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions(), null, cancellationToken)
+            .ConfigureAwait(false);
+        return new MockApi(server, imposters);
+    }
+
+    /// <summary>Creates imposters from mountebank's JSON: one imposter, or <c>{"imposters": [...]}</c> as <c>mb save</c> writes.</summary>
+    /// <returns>The ports they listen on.</returns>
+    /// <exception cref="MockException">The JSON is not valid or an imposter is invalid (each error named).</exception>
+    public async Task<IReadOnlyList<int>> LoadAsync(string json, CancellationToken cancellationToken = default)
+    {
+        var ports = new List<int>();
+        foreach (var definition in MockServer.ParseImposters(json))
+        {
+            try
+            {
+                ports.Add((await _imposters.AddAsync(definition, cancellationToken).ConfigureAwait(false)).Port);
+            }
+            catch (MockErrors errors)
+            {
+                throw new MockException(errors.Errors);
+            }
+        }
+        return ports;
+    }
+
+    /// <summary>The imposters as <c>mb save</c> writes them (replayable: no requests, counts or links).</summary>
+    public string Save() => new JsonObject { ["imposters"] = new JsonArray([.. _imposters.All.Select(i => (JsonNode)i.ToJson(null, replayable: true))]) }.ToJsonString(MockServer.PrettyJson);
+
+    /// <summary>Stops the API and every imposter.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(1));
+        await _server.StopAsync(drain.Token).ConfigureAwait(false);
+        await _imposters.DisposeAsync().ConfigureAwait(false);
+    }
+}
+
+/// <summary>Options of a mock: where imposters listen, how many requests each keeps, and the API's host options.</summary>
+public sealed record MockOptions
+{
+    /// <summary>Where imposters listen unless one names its own host; by default the API's host.</summary>
+    public string? ImposterHost { get; init; }
+
+    /// <summary>The most requests an imposter keeps with recordRequests (the oldest go first); 0 for no limit, as mountebank.</summary>
+    public int MaxRecordedRequests { get; init; } = 100_000;
+
+    /// <summary>Called with each request any imposter receives (mountebank's request JSON).</summary>
+    public Action<JsonObject>? OnRequest { get; init; }
+
+    /// <summary>The API's host options (limits, access rules).</summary>
+    public ServerOptions? Server { get; init; }
+}
+
+/// <summary>An imposter or a stub the mock refused, with each of mountebank's errors.</summary>
+public sealed class MockException : Exception
+{
+    internal MockException(List<MockError> errors) : base(string.Join("; ", errors.Select(e => e.Message))) => Errors = errors;
+
+    /// <summary>Every error, as mountebank reports them.</summary>
+    public IReadOnlyList<MockError> Errors { get; }
+}

@@ -1,0 +1,122 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sockit.Endpoints;
+
+namespace Sockit.Mock;
+
+/// <summary>
+/// One imposter in process, for a test: <c>await using var mock = await MockServer.StartAsync("http");</c>, stubs added
+/// fluently (<see cref="Stub"/>) or as mountebank's JSON (<see cref="AddStub(string)"/>), then <see cref="Requests"/>.
+/// It listens on loopback on a port of its own (port 0), so tests run in parallel. Requests are recorded.
+/// </summary>
+public sealed class MockServer : IAsyncDisposable
+{
+    internal static readonly JsonSerializerOptions PrettyJson = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true, IndentSize = 2 };
+
+    private readonly Imposter _imposter;
+
+    private MockServer(Imposter imposter) => _imposter = imposter;
+
+    /// <summary>The port it listens on.</summary>
+    public int Port => _imposter.Port;
+
+    /// <summary>Where it listens.</summary>
+    public Endpoint LocalEndpoint => _imposter.LocalEndpoint;
+
+    /// <summary>http://127.0.0.1:port, for an http imposter.</summary>
+    public Uri Url => new($"http://{LocalEndpoint.Host}:{Port}/");
+
+    /// <summary>The requests received so far, oldest first, as mountebank's request JSON (<c>path</c>, <c>body</c>, <c>data</c>, ...).</summary>
+    public IReadOnlyList<JsonObject> Requests => _imposter.Requests;
+
+    /// <summary>Starts an empty imposter of <paramref name="protocol"/> (<c>tcp</c> or <c>http</c>) on a free loopback port.</summary>
+    /// <exception cref="MockException">The protocol is not tcp or http.</exception>
+    public static Task<MockServer> StartAsync(string protocol = "http", CancellationToken cancellationToken = default) =>
+        StartAsync(new JsonObject { ["protocol"] = protocol }, cancellationToken);
+
+    /// <summary>Starts an imposter from mountebank's JSON for one imposter (port 0 or none for a free port).</summary>
+    /// <exception cref="MockException">The JSON or the imposter is invalid.</exception>
+    public static Task<MockServer> StartFromJsonAsync(string imposterJson, CancellationToken cancellationToken = default)
+    {
+        var all = ParseImposters(imposterJson);
+        if (all.Count != 1) throw new MockException([MockError.Validation("StartFromJsonAsync takes one imposter")]);
+        return StartAsync(all[0], cancellationToken);
+    }
+
+    private static async Task<MockServer> StartAsync(JsonObject definition, CancellationToken cancellationToken)
+    {
+        definition["recordRequests"] ??= true;
+        try
+        {
+            return new MockServer(await Imposter.StartAsync(definition, "127.0.0.1", 0, null, cancellationToken).ConfigureAwait(false));
+        }
+        catch (MockErrors errors)
+        {
+            throw new MockException(errors.Errors);
+        }
+    }
+
+    /// <summary>Adds a stub built fluently: <c>mock.Stub(s =&gt; s.Equals("path", "/hi").Is(200, "hello"))</c>.</summary>
+    /// <exception cref="MockException">The stub is invalid.</exception>
+    public MockServer Stub(Action<StubBuilder> build)
+    {
+        ArgumentNullException.ThrowIfNull(build);
+        var builder = new StubBuilder(_imposter.Protocol);
+        build(builder);
+        return Add(builder.ToJson());
+    }
+
+    /// <summary>Adds a stub from mountebank's JSON (<c>{"predicates": [...], "responses": [...]}</c>).</summary>
+    /// <exception cref="MockException">The JSON or the stub is invalid.</exception>
+    public MockServer AddStub(string stubJson) =>
+        Add(Parse(stubJson) as JsonObject ?? throw new MockException([MockError.Validation("a stub is a JSON object")]));
+
+    private MockServer Add(JsonObject stub)
+    {
+        try
+        {
+            _imposter.AddStub(stub, null);
+        }
+        catch (MockErrors errors)
+        {
+            throw new MockException(errors.Errors);
+        }
+        catch (MockError error)
+        {
+            throw new MockException([error]);
+        }
+        return this;
+    }
+
+    /// <summary>Forgets the recorded requests.</summary>
+    public void ClearRequests() => _imposter.ResetRequests();
+
+    /// <summary>The imposter as mountebank's API prints it.</summary>
+    public string ToJson() => _imposter.ToJson(null).ToJsonString(PrettyJson);
+
+    /// <summary>Stops listening.</summary>
+    public ValueTask DisposeAsync() => _imposter.DisposeAsync();
+
+    /// <summary>One imposter, or <c>{"imposters": [...]}</c>.</summary>
+    internal static List<JsonObject> ParseImposters(string json)
+    {
+        var root = Parse(json);
+        if (root is JsonObject obj && obj["imposters"] is JsonArray list) return [.. list.Select(i => i as JsonObject ?? [])];
+        if (root is JsonObject one) return [one];
+        throw new MockException([MockError.Validation("expected one imposter or {\"imposters\": [...]}")]);
+    }
+
+    private static JsonNode? Parse(string json)
+    {
+        try
+        {
+            return JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+        }
+        catch (JsonException ex)
+        {
+            var where = ex.LineNumber is long line ? $" at line {line + 1}, column {(ex.BytePositionInLine ?? 0) + 1}" : "";
+            throw new MockException([new MockError(MockError.InvalidJson, $"the JSON is malformed{where}")]);
+        }
+    }
+}

@@ -1,0 +1,218 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+
+namespace Sockit.Mock;
+
+/// <summary>
+/// mountebank 2.9.1's predicates, ported rule for rule from its <c>predicates.js</c> so that a stub matches here exactly
+/// when it matches there: keys and values lower-cased unless <c>caseSensitive</c>, <c>except</c> removed first, base64
+/// decoded in binary mode, arrays compared order-free, a string that parses as JSON reached into as an object.
+/// </summary>
+internal static class Predicates
+{
+    private static readonly string[] Operators = ["equals", "deepEquals", "contains", "startsWith", "endsWith", "matches", "exists", "not", "or", "and", "inject"];
+
+    /// <summary>Whether <paramref name="predicate"/> matches <paramref name="request"/>.</summary>
+    /// <exception cref="MockError">The predicate is malformed (as mountebank, found when it is first evaluated).</exception>
+    public static bool Evaluate(JsonNode? predicate, JsonObject request, bool binary)
+    {
+        var op = predicate is JsonObject obj ? obj.Select(p => p.Key).FirstOrDefault(k => Operators.Contains(k)) : null;
+        if (op is null) throw MockError.Validation("missing predicate", predicate);
+        var p = (JsonObject)predicate!;
+        foreach (var selector in (string[])["jsonpath", "xpath"])
+        {
+            if (p.ContainsKey(selector)) throw MockError.Validation($"the {selector} predicate parameter is not supported by sockit mock", predicate);
+        }
+        return op switch
+        {
+            "not" => !Evaluate(p["not"], request, binary),
+            "or" => Subpredicates(p, "or").Any(s => Evaluate(s, request, binary)),
+            "and" => Subpredicates(p, "and").All(s => Evaluate(s, request, binary)),
+            "deepEquals" => DeepEquals(p, request, binary),
+            "matches" => Matches(p, request, binary),
+            "inject" => throw Injection(predicate),
+            _ => Simple(op, p, request, binary),
+        };
+    }
+
+    internal static MockError Injection(JsonNode? source) =>
+        new(MockError.InvalidInjection, "JavaScript injection is not supported by sockit mock: JavaScript cannot run in a Native AOT program; use predicates and behaviors instead", source);
+
+    private static JsonArray Subpredicates(JsonObject predicate, string op) =>
+        predicate[op] as JsonArray ?? throw MockError.Validation($"'{op}' takes an array of predicates", predicate);
+
+    private static bool Simple(string op, JsonObject predicate, JsonObject request, bool binary)
+    {
+        var config = Options.From(predicate);
+        var expected = Normalize(predicate[op], config, binary);
+        var actual = Normalize(request, config, binary);
+        Func<JsonNode?, JsonNode?, bool> test = op switch
+        {
+            "equals" => (e, a) => Js.ToText(e) == Js.ToText(a),
+            "contains" => (e, a) => IndexOf(a, e) >= 0,
+            "startsWith" => (e, a) => IndexOf(a, e) == 0,
+            "endsWith" => (e, a) => Js.IsString(a) ? Js.ToText(a).EndsWith(Js.ToText(e), StringComparison.Ordinal) : IndexOf(a, e) >= 0,
+            _ => (e, a) => Js.Truthy(e) ? !(a is null || Js.IsString(a) && Js.ToText(a).Length == 0) : a is null || Js.IsString(a) && Js.ToText(a).Length == 0,
+        };
+        return Satisfied(expected, actual, config with { Exists = op == "exists" }, test);
+    }
+
+    /// <summary>actual.indexOf(expected): a substring for strings, an element for arrays.</summary>
+    private static int IndexOf(JsonNode? actual, JsonNode? expected)
+    {
+        if (actual is JsonArray array)
+        {
+            for (var i = 0; i < array.Count; i++)
+            {
+                if (Js.IsString(array[i]) == Js.IsString(expected) && Js.ToText(array[i]) == Js.ToText(expected)) return i;
+            }
+            return -1;
+        }
+        return Js.ToText(actual).IndexOf(Js.ToText(expected), StringComparison.Ordinal);
+    }
+
+    private static bool Matches(JsonObject predicate, JsonObject request, bool binary)
+    {
+        if (binary) throw MockError.Validation("the matches predicate is not allowed in binary mode");
+        // As mountebank: values keep their case (a regex's \W must stay \W); keys are lower-cased unless caseSensitive.
+        var caseSensitive = Js.Truthy(predicate["caseSensitive"]);
+        var config = Options.From(predicate) with { CaseSensitive = true, LowerKeys = !caseSensitive };
+        var expected = Normalize(predicate["matches"], config with { Except = null }, binary);
+        var actual = Normalize(request, config, binary);
+        var options = RegexOptions.CultureInvariant | (caseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase);
+        return Satisfied(expected, actual, config, (e, a) => Regex.IsMatch(Js.ToText(a), Js.ToText(e), options, TimeSpan.FromSeconds(1)));
+    }
+
+    private static bool DeepEquals(JsonObject predicate, JsonObject request, bool binary)
+    {
+        var config = Options.From(predicate);
+        var expected = Normalize(ForceStrings(predicate["deepEquals"]), config, binary);
+        var actual = Normalize(ForceStrings(request), config, binary);
+        foreach (var key in Js.Keys(expected))
+        {
+            var e = Js.Get(expected, key);
+            var a = Js.Get(actual, key);
+            if (Js.IsObject(e) && Js.IsString(a)) a = Normalize(ForceStrings(TryJson(Js.ToText(a), config)), config, binary);
+            if (a is null || Js.StableStringify(e) != Js.StableStringify(a)) return false;
+        }
+        return true;
+    }
+
+    private static bool Satisfied(JsonNode? expected, JsonNode? actual, Options config, Func<JsonNode?, JsonNode?, bool> test)
+    {
+        if (!Js.Truthy(actual)) return false;
+        if (Js.IsString(actual)) actual = TryJson(Js.ToText(actual), config);
+        foreach (var field in Js.Keys(expected))
+        {
+            var e = Js.Get(expected, field);
+            var a = Js.Get(actual, field);
+            if (e is JsonArray expectedArray && a is JsonArray actualArray)
+            {
+                if (!expectedArray.All(ev => actualArray.Any(av => Test(ev, av, config, test)))) return false;
+            }
+            else if (a is JsonArray onlyActual)
+            {
+                if (config.Exists && Js.Truthy(e)) continue;
+                if (!onlyActual.Any(av => Test(e, av, config, test))) return false;
+            }
+            else if (a is null && actual is JsonArray wholeArray)
+            {
+                // mountebank's old form: {"equals": {"key": "third"}} against a body that is an array of objects.
+                if (!wholeArray.Any(av => Test(expected, av, config, test))) return false;
+            }
+            else if (Js.IsObject(e))
+            {
+                if (!Satisfied(e, a, config, test)) return false;
+            }
+            else if (!Test(e, a, config, test))
+            {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static bool Test(JsonNode? expected, JsonNode? actual, Options config, Func<JsonNode?, JsonNode?, bool> test)
+    {
+        actual ??= JsonValue.Create("");
+        return Js.IsObject(expected) ? Satisfied(expected, actual, config, test) : test(expected, actual);
+    }
+
+    /// <summary>A string that parses as JSON becomes that JSON, keys and values transformed as the predicate says.</summary>
+    private static JsonNode? TryJson(string text, Options config)
+    {
+        var parsed = Js.TryParse(text);
+        return parsed is null ? JsonValue.Create(text) : Transform(parsed, config, binary: false, sortArrays: false);
+    }
+
+    private static JsonNode? Normalize(JsonNode? node, Options config, bool binary) => Transform(node, config, binary, sortArrays: true);
+
+    private static JsonNode? Transform(JsonNode? node, Options config, bool binary, bool sortArrays)
+    {
+        switch (node)
+        {
+            case JsonArray array:
+            {
+                var items = array.Select(e => Transform(e, config, binary, sortArrays)).ToList();
+                if (sortArrays) items.Sort(SortObjects);
+                return new JsonArray([.. items]);
+            }
+            case JsonObject obj:
+            {
+                var result = new JsonObject();
+                foreach (var (key, value) in obj) result[config.LowerKeys ? key.ToLowerInvariant() : key] = Transform(value, config, binary, sortArrays);
+                return result;
+            }
+            case JsonValue when Js.IsString(node):
+            {
+                var text = Js.ToText(node);
+                if (binary) text = DecodeBase64(text);
+                if (!config.CaseSensitive) text = text.ToLowerInvariant();
+                if (!string.IsNullOrEmpty(config.Except))
+                    text = Regex.Replace(text, config.Except, "", config.CaseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+                return JsonValue.Create(text);
+            }
+            default:
+                return node?.DeepClone();
+        }
+    }
+
+    private static string DecodeBase64(string text)
+    {
+        try
+        {
+            return Encoding.UTF8.GetString(Convert.FromBase64String(text));
+        }
+        catch (FormatException)
+        {
+            return text;
+        }
+    }
+
+    private static int SortObjects(JsonNode? a, JsonNode? b) =>
+        Js.IsObject(a) && Js.IsObject(b) ? string.CompareOrdinal(Js.StableStringify(a), Js.StableStringify(b)) : string.CompareOrdinal(Js.ToText(a), Js.ToText(b));
+
+    /// <summary>deepEquals compares every leaf as a string: null becomes "null", 1 becomes "1".</summary>
+    private static JsonNode? ForceStrings(JsonNode? node) => node switch
+    {
+        null => null,
+        JsonArray array => new JsonArray([.. array.Select(e => e is null ? JsonValue.Create("null") : ForceStrings(e))]),
+        JsonObject obj => new JsonObject(obj.Select(p => KeyValuePair.Create(p.Key, p.Value is null ? JsonValue.Create("null") : ForceStrings(p.Value)))),
+        _ => JsonValue.Create(Js.ToText(node)),
+    };
+
+    /// <summary>A predicate's parameters.</summary>
+    private sealed record Options(bool CaseSensitive, bool LowerKeys, string? Except, bool Exists)
+    {
+        public static Options From(JsonObject predicate)
+        {
+            var caseSensitive = Js.Truthy(predicate["caseSensitive"]);
+            // keyCaseSensitive defaults to caseSensitive; keys are lower-cased when either is off (predicates.js normalize).
+            var keyCaseSensitive = predicate["keyCaseSensitive"];
+            var lowerKeys = keyCaseSensitive is JsonValue k && k.GetValueKind() == System.Text.Json.JsonValueKind.False || !caseSensitive;
+            var except = predicate["except"] is JsonNode e ? Js.ToText(e) : null;
+            return new Options(caseSensitive, lowerKeys, except, false);
+        }
+    }
+}

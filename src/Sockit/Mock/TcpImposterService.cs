@@ -1,0 +1,91 @@
+using System.Buffers;
+using System.Text.Json.Nodes;
+using Sockit.Hosting;
+using Sockit.Transport;
+
+namespace Sockit.Mock;
+
+/// <summary>
+/// A tcp imposter on one connection: as mountebank, each packet that arrives is one request (<c>data</c>, text or
+/// base64) and gets the matching stub's <c>data</c> back; a fault closes the connection. A request that fails (a
+/// broken predicate, an unreachable proxy) is answered with mountebank's JSON errors; the imposter goes on.
+/// </summary>
+internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
+{
+    /// <summary>What mountebank sends for RANDOM_DATA_THEN_CLOSE: always the same bytes.</summary>
+    internal static readonly byte[] RandomData = "Htijy%@tWXJ/hQ#[Q:7G@dH4\"gu[QaX&"u8.ToArray();
+
+    public async Task ServeAsync(Connection connection, ConnectionContext context)
+    {
+        var requestFrom = Imposter.SocketName(connection.RemoteEndpoint);
+        var ip = connection.RemoteEndpoint.Host;
+        var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        try
+        {
+            while (true)
+            {
+                if (await connection.WaitReadableOrFailAsync(context.Stopping).ConfigureAwait(false) < 0) return;
+                var received = await connection.ReceiveOrFailAsync(buffer, context.Abort).ConfigureAwait(false);
+                if (received <= 0) return;
+                var packet = buffer.AsSpan(0, received);
+                var request = new JsonObject
+                {
+                    ["requestFrom"] = requestFrom,
+                    ["ip"] = ip,
+                    ["data"] = imposter.Binary ? Convert.ToBase64String(packet) : Imposter.Utf8.GetString(packet),
+                };
+                context.Requests++;
+                byte[] reply;
+                try
+                {
+                    var response = await imposter.RespondAsync(request, null, context.Abort).ConfigureAwait(false);
+                    switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
+                    {
+                        case "CONNECTION_RESET_BY_PEER":
+                            // mountebank 2.9.1 destroys the socket, which the client sees as an orderly close.
+                            context.Outcome = "fault CONNECTION_RESET_BY_PEER";
+                            return;
+                        case "RANDOM_DATA_THEN_CLOSE":
+                            context.Outcome = "fault RANDOM_DATA_THEN_CLOSE";
+                            await connection.SendOrFailAsync(RandomData, context.Abort).ConfigureAwait(false);
+                            return;
+                    }
+                    var data = Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"];
+                    reply = Encode(data);
+                }
+                catch (MockError error)
+                {
+                    reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray(error.ToJson()) }));
+                }
+                catch (MockErrors errors)
+                {
+                    reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray([.. errors.Errors.Select(e => e.ToJson())]) }));
+                }
+                if (reply.Length > 0 && await connection.SendOrFailAsync(reply, context.Abort).ConfigureAwait(false) < 0) return;
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // the imposter is stopping
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private byte[] Encode(JsonNode? data)
+    {
+        if (data is null) return [];
+        var text = Js.IsString(data) ? Js.ToText(data) : Js.Stringify(data);
+        if (!imposter.Binary) return Imposter.Utf8.GetBytes(text);
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            return [];
+        }
+    }
+}
