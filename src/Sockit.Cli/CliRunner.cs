@@ -23,6 +23,7 @@ internal static class CliRunner
         ("wait", WaitCommand.Create),
         ("scan", ScanCommand.Create),
         ("proxy", ProxyCommand.Create),
+        ("mock", MockCommand.Create),
         ("bench", BenchCommand.Create),
         ("cert", CertCommand.Create),
         ("tls", TlsCommand.Create),

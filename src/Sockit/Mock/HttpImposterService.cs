@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Sockit.Hosting;
 using Sockit.Http;
 using Sockit.Transport;
@@ -67,6 +68,11 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
                 catch (MockErrors errors)
                 {
                     response = ErrorResponse(errors.Errors);
+                }
+                catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
+                {
+                    // A bad regex or a value of the wrong type: an error for this request, as mountebank's 500; the imposter goes on.
+                    response = ErrorResponse([MockError.Validation(ex.Message)]);
                 }
                 switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
                 {

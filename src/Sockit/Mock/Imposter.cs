@@ -102,6 +102,9 @@ internal sealed class Imposter : IAsyncDisposable
         }
     }
 
+    /// <summary>Requests received since the start or the last reset.</summary>
+    public long RequestCount => Interlocked.Read(ref _numberOfRequests);
+
     public int StubCount
     {
         get

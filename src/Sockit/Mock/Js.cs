@@ -30,7 +30,7 @@ internal static class Js
         {
             JsonValueKind.String => v.GetValue<string>().Length > 0,
             JsonValueKind.False or JsonValueKind.Null => false,
-            JsonValueKind.Number => v.GetValue<double>() is not (0 or double.NaN),
+            JsonValueKind.Number => Number(v) is not (0 or double.NaN),
             _ => true,
         },
         _ => false,
@@ -48,10 +48,13 @@ internal static class Js
             JsonValueKind.True => "true",
             JsonValueKind.False => "false",
             JsonValueKind.Null => "null",
-            _ => NumberText(v.GetValue<double>()),
+            _ => NumberText(Number(v)),
         },
         _ => "",
     };
+
+    /// <summary>A number node's value, whatever .NET type it was created from.</summary>
+    public static double Number(JsonValue value) => double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
 
     /// <summary>A number as JavaScript prints it (1, not 1.0).</summary>
     public static string NumberText(double value) =>
@@ -62,7 +65,12 @@ internal static class Js
     {
         value = 0;
         if (node is not JsonValue v) return false;
-        if (v.GetValueKind() == JsonValueKind.Number) return v.TryGetValue(out value) || double.TryParse(v.ToJsonString(), CultureInfo.InvariantCulture, out var d) && (value = (long)d) == value;
+        if (v.GetValueKind() == JsonValueKind.Number)
+        {
+            var number = Number(v);
+            value = (long)number;
+            return value == number;
+        }
         return v.GetValueKind() == JsonValueKind.String && long.TryParse(LeadingInteger(v.GetValue<string>()), CultureInfo.InvariantCulture, out value);
     }
 

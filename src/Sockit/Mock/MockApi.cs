@@ -11,36 +11,39 @@ namespace Sockit.Mock;
 /// </summary>
 public sealed class MockApi : IAsyncDisposable
 {
-    private readonly ConnectionHost _server;
+    private readonly ConnectionHost? _server;
     private readonly ImposterSet _imposters;
 
-    private MockApi(ConnectionHost server, ImposterSet imposters)
+    private MockApi(ConnectionHost? server, ImposterSet imposters)
     {
         _server = server;
         _imposters = imposters;
     }
 
-    /// <summary>Where the API listens, with the real port when port 0 was asked for.</summary>
-    public Endpoint LocalEndpoint => _server.LocalEndpoint;
+    /// <summary>Where the API listens, with the real port when port 0 was asked for; null without an API.</summary>
+    public Endpoint? LocalEndpoint => _server?.LocalEndpoint;
 
     /// <summary>The ports of the imposters now running.</summary>
     public IReadOnlyList<int> ImposterPorts => [.. _imposters.All.Select(i => i.Port)];
 
     /// <summary>Starts the API on <paramref name="endpoint"/> (TCP).</summary>
-    /// <param name="endpoint">Where the API listens.</param>
+    /// <param name="endpoint">Where the API listens; null for imposters only (loaded with <see cref="LoadAsync"/>).</param>
     /// <param name="options">Limits, log and more; <see cref="MockOptions.ImposterHost"/> is where imposters listen.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="SockitException">The endpoint cannot be bound.</exception>
-    public static async Task<MockApi> StartAsync(Endpoint endpoint, MockOptions? options = null, CancellationToken cancellationToken = default)
+    public static async Task<MockApi> StartAsync(Endpoint? endpoint, MockOptions? options = null, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(endpoint);
         options ??= new MockOptions();
-        if (endpoint.Transport != TransportKind.Tcp) throw new SockitException(SockitError.InvalidArgument, $"the mock API speaks HTTP over TCP, not {endpoint}");
-        var imposters = new ImposterSet(options.ImposterHost ?? endpoint.Host ?? "127.0.0.1", options.MaxRecordedRequests, options.OnRequest);
-        var server = await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions(), null, cancellationToken)
-            .ConfigureAwait(false);
+        if (endpoint is not null && endpoint.Transport != TransportKind.Tcp) throw new SockitException(SockitError.InvalidArgument, $"the mock API speaks HTTP over TCP, not {endpoint}");
+        var host = options.ImposterHost ?? (endpoint is null || endpoint.IsAnyAddress ? null : endpoint.Host) ?? "127.0.0.1";
+        var imposters = new ImposterSet(host, options.MaxRecordedRequests, options.OnRequest);
+        var server = endpoint is null ? null
+            : await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions(), null, cancellationToken).ConfigureAwait(false);
         return new MockApi(server, imposters);
     }
+
+    /// <summary>Requests every imposter has received.</summary>
+    public long RequestCount => _imposters.All.Sum(i => i.RequestCount);
 
     /// <summary>Creates imposters from mountebank's JSON: one imposter, or <c>{"imposters": [...]}</c> as <c>mb save</c> writes.</summary>
     /// <returns>The ports they listen on.</returns>
@@ -69,7 +72,7 @@ public sealed class MockApi : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         using var drain = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        await _server.StopAsync(drain.Token).ConfigureAwait(false);
+        if (_server is not null) await _server.StopAsync(drain.Token).ConfigureAwait(false);
         await _imposters.DisposeAsync().ConfigureAwait(false);
     }
 }

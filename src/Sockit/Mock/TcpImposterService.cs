@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
 using Sockit.Hosting;
 using Sockit.Transport;
 
@@ -60,6 +61,11 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
                 catch (MockErrors errors)
                 {
                     reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray([.. errors.Errors.Select(e => e.ToJson())]) }));
+                }
+                catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
+                {
+                    // A bad regex or a value of the wrong type: an error for this request; the imposter goes on.
+                    reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray(MockError.Validation(ex.Message).ToJson()) }));
                 }
                 if (reply.Length > 0 && await connection.SendOrFailAsync(reply, context.Abort).ConfigureAwait(false) < 0) return;
             }

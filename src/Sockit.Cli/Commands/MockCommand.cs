@@ -1,0 +1,161 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using Sockit.Cli.Rendering;
+using Sockit.Endpoints;
+using Sockit.Mock;
+
+namespace Sockit.Cli.Commands;
+
+/// <summary>
+/// <c>sockit mock</c>: over-the-wire test doubles in mountebank's model. <c>--api</c> answers mountebank's REST API,
+/// <c>--imposters FILE</c> loads what <c>mb save</c> wrote, and <c>sockit mock :9000 --on PING --reply 'PONG\n'</c> is
+/// the one-line tcp case.
+/// </summary>
+internal static class MockCommand
+{
+    public static Command Create()
+    {
+        var listen = CommonOptions.EndpointArgument("For a one-liner: where the tcp imposter listens (with --on/--reply)", "listen");
+        listen.Arity = ArgumentArity.ZeroOrOne;
+        var api = new Option<Endpoint?>("--api")
+        {
+            Description = "Answer mountebank's REST API here, such as 127.0.0.1:2525 (imposters then listen on the same host)",
+            HelpName = "endpoint",
+            CustomParser = CommonOptions.ParseEndpoint,
+        };
+        var imposters = new Option<string?>("--imposters") { Description = "Start the imposters in this mountebank JSON file (one imposter, or {\"imposters\": [...]} as 'mb save' writes)", HelpName = "file" };
+        var on = new Option<string[]>("--on") { Description = "One-liner: a request that contains TEXT (\\n, \\r, \\t, \\xHH escapes) gets the --reply at the same place (repeatable)", HelpName = "text" };
+        var reply = new Option<string[]>("--reply") { Description = "One-liner: the reply to the --on at the same place; a last --reply without an --on answers everything else", HelpName = "text" };
+        var maxRequests = CommonOptions.PositiveInt("--max-requests", "Keep at most this many requests per imposter with recordRequests (the oldest go first)", 100_000);
+        var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not log each request on stderr" };
+        var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http) with predicates, response cycles, proxies that record, and faults")
+        {
+            listen, api, imposters, on, reply, maxRequests, quiet,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var local = parse.GetValue(listen);
+            var apiEndpoint = parse.GetValue(api);
+            var file = parse.GetValue(imposters);
+            var ons = parse.GetValue(on) ?? [];
+            var replies = parse.GetValue(reply) ?? [];
+            if (local is null && apiEndpoint is null && file is null)
+                throw new UsageException("give --api ENDPOINT (mountebank's API), --imposters FILE, or LISTEN with --on/--reply: sockit mock :9000 --on PING --reply 'PONG\\n'");
+            if (local is not null && replies.Length == 0) throw new UsageException("give the --reply for LISTEN: sockit mock :9000 --on PING --reply 'PONG\\n'");
+            if (local is null && (ons.Length > 0 || replies.Length > 0)) throw new UsageException("--on and --reply need LISTEN, where the one-liner imposter listens: sockit mock :9000 --on PING --reply PONG");
+            if (replies.Length != ons.Length && replies.Length != ons.Length + 1)
+                throw new UsageException($"give one --reply per --on (and at most one more, for everything else); got {ons.Length} --on and {replies.Length} --reply");
+            var logRequests = !parse.GetValue(quiet);
+            await using var mock = await MockApi.StartAsync(apiEndpoint, new MockOptions
+            {
+                MaxRecordedRequests = parse.GetValue(maxRequests),
+                OnRequest = logRequests ? r => Reporter.Info($"{r["requestFrom"]} => {Describe(r)}") : null,
+            }, cancellationToken);
+            var announcement = new List<string>();
+            if (mock.LocalEndpoint is Endpoint apiAt) announcement.Add($"mountebank-compatible API on http://{apiAt}");
+            if (file is not null) await LoadAsync(mock, file, await ReadFileAsync(file, cancellationToken), cancellationToken);
+            if (local is not null) await LoadAsync(mock, "--on/--reply", OneLiner(local, ons, replies), cancellationToken);
+            foreach (var port in mock.ImposterPorts) announcement.Add($"imposter on port {port}");
+            if (announcement.Count == 0) announcement.Add("no imposters yet");
+            for (var i = 0; i < announcement.Count; i++) Reporter.Info(i == announcement.Count - 1 ? $"{announcement[i]} (Ctrl-C to stop)" : announcement[i]);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"stopped mock: {mock.ImposterPorts.Count} imposters, {mock.RequestCount} requests"));
+            return CliRunner.Ok;
+        });
+        return command;
+    }
+
+    private static string Describe(JsonObject request) =>
+        request["method"] is JsonNode method ? $"{method} {request["path"]}" : Quote(request["data"]?.ToString() ?? "");
+
+    private static string Quote(string text)
+    {
+        var shown = text.Length > 60 ? text[..60] + "..." : text;
+        return JsonValue.Create(shown).ToJsonString();
+    }
+
+    private static async Task<string> ReadFileAsync(string file, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await File.ReadAllTextAsync(file, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"cannot read --imposters {file}: {ex.Message}");
+        }
+    }
+
+    private static async Task LoadAsync(MockApi mock, string source, string json, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await mock.LoadAsync(json, cancellationToken);
+        }
+        catch (MockException ex)
+        {
+            var error = ex.Errors[0];
+            throw new UsageException($"{source}: {error.Message}{(error.Source is JsonValue or null ? "" : $" in {Abbreviate(error.Source.ToJsonString())}")}");
+        }
+    }
+
+    private static string Abbreviate(string json) => json.Length > 120 ? json[..120] + "..." : json;
+
+    /// <summary>The one-liner as an imposter: each --on a contains predicate, a last lone --reply the default.</summary>
+    private static string OneLiner(Endpoint listen, string[] ons, string[] replies)
+    {
+        if (listen.Transport != TransportKind.Tcp) throw new UsageException($"the one-liner listens on TCP; {listen} is not a TCP endpoint");
+        var stubs = new JsonArray();
+        for (var i = 0; i < replies.Length; i++)
+        {
+            var stub = new JsonObject();
+            if (i < ons.Length)
+                stub["predicates"] = new JsonArray(new JsonObject { ["contains"] = new JsonObject { ["data"] = Unescape(ons[i], "--on") }, ["caseSensitive"] = true });
+            stub["responses"] = new JsonArray(new JsonObject { ["is"] = new JsonObject { ["data"] = Unescape(replies[i], "--reply") } });
+            stubs.Add((JsonNode)stub);
+        }
+        var imposter = new JsonObject { ["protocol"] = "tcp", ["port"] = listen.Port, ["stubs"] = stubs, ["recordRequests"] = false };
+        if (listen.Host is string host && !listen.IsAnyAddress) imposter["host"] = host;
+        else if (listen.IsAnyAddress) imposter["host"] = "0.0.0.0";
+        return imposter.ToJsonString();
+    }
+
+    /// <summary>\n, \r, \t, \0, \\ and \xHH, so a line protocol's reply fits on a command line.</summary>
+    internal static string Unescape(string text, string option)
+    {
+        var result = new StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            if (text[i] != '\\' || i + 1 == text.Length)
+            {
+                result.Append(text[i]);
+                continue;
+            }
+            var next = text[++i];
+            switch (next)
+            {
+                case 'n': result.Append('\n'); break;
+                case 'r': result.Append('\r'); break;
+                case 't': result.Append('\t'); break;
+                case '0': result.Append('\0'); break;
+                case '\\': result.Append('\\'); break;
+                case 'x' when i + 2 < text.Length && char.IsAsciiHexDigit(text[i + 1]) && char.IsAsciiHexDigit(text[i + 2]):
+                    var b = Convert.ToByte(text.Substring(i + 1, 2), 16);
+                    result.Append((char)b);
+                    i += 2;
+                    break;
+                default:
+                    throw new UsageException($"{option} '{text}': unknown escape '\\{next}' (use \\n, \\r, \\t, \\0, \\\\ or \\xHH)");
+            }
+        }
+        return result.ToString();
+    }
+}

@@ -1,0 +1,149 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json.Nodes;
+
+namespace Sockit.Cli.Tests;
+
+/// <summary>
+/// sockit mock against mountebank 2.9.1, side by side: the same imposters made through the same API calls, the same
+/// traffic, and the same bytes back and the same recorded requests, for every predicate, response and behavior.
+/// </summary>
+[Collection("mountebank")]
+public sealed class MockTests(MountebankFixture peers)
+{
+    private const string NoMatch = """{"responses":[{"is":{"data":"NOMATCH"}}]}""";
+
+    public static TheoryData<string, string, string[]> TcpCases => new()
+    {
+        { "equals", Tcp("""{"predicates":[{"equals":{"data":"hello"}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["hello", "HELLO", "hello!"] },
+        { "equals caseSensitive", Tcp("""{"predicates":[{"equals":{"data":"Hello"},"caseSensitive":true}],"responses":[{"is":{"data":"HIT"}}]}"""), ["Hello", "hello"] },
+        { "deepEquals", Tcp("""{"predicates":[{"deepEquals":{"data":"abc"}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["abc", "ABC", "abcd"] },
+        { "contains", Tcp("""{"predicates":[{"contains":{"data":"ell"}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["hello", "HELLO WORLD", "xyz"] },
+        { "startsWith", Tcp("""{"predicates":[{"startsWith":{"data":"PING"}}],"responses":[{"is":{"data":"PONG\n"}}]}"""), ["PING 1\n", "ping", "XPING"] },
+        { "endsWith", Tcp("""{"predicates":[{"endsWith":{"data":"\n"}}],"responses":[{"is":{"data":"LINE"}}]}"""), ["a line\n", "no newline"] },
+        { "matches", Tcp("""{"predicates":[{"matches":{"data":"^\\d{3}-\\w+$"}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["123-abc", "12-abc", "123-ABC"] },
+        { "matches caseSensitive", Tcp("""{"predicates":[{"matches":{"data":"^[A-Z]+$"},"caseSensitive":true}],"responses":[{"is":{"data":"HIT"}}]}"""), ["ABC", "abc"] },
+        { "exists", Tcp("""{"predicates":[{"exists":{"data":true}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["x"] },
+        { "not", Tcp("""{"predicates":[{"not":{"contains":{"data":"bad"}}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["good", "bad"] },
+        { "or", Tcp("""{"predicates":[{"or":[{"startsWith":{"data":"a"}},{"endsWith":{"data":"z"}}]}],"responses":[{"is":{"data":"HIT"}}]}"""), ["abc", "xyz", "mmm"] },
+        { "and", Tcp("""{"predicates":[{"and":[{"startsWith":{"data":"a"}},{"endsWith":{"data":"z"}}]}],"responses":[{"is":{"data":"HIT"}}]}"""), ["az", "abc"] },
+        { "except", Tcp("""{"predicates":[{"equals":{"data":"order"},"except":"\\d+"}],"responses":[{"is":{"data":"HIT"}}]}"""), ["order123", "ORDER", "orders"] },
+        { "JSON data", Tcp("""{"predicates":[{"equals":{"data":{"name":"Bob"}}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["""{"name":"bob","x":1}""", """{"name":"al"}""", "not json"] },
+        { "keyCaseSensitive", Tcp("""{"predicates":[{"equals":{"data":{"Name":"Bob"}},"caseSensitive":true,"keyCaseSensitive":false}],"responses":[{"is":{"data":"HIT"}}]}"""),
+            ["""{"NAME":"Bob"}""", """{"NAME":"bob"}"""] },
+        { "several predicates", Tcp("""{"predicates":[{"startsWith":{"data":"GET"}},{"contains":{"data":"key"}}],"responses":[{"is":{"data":"HIT"}}]}"""), ["GET key", "GET nothing"] },
+        { "response cycle and repeat", Tcp("""{"responses":[{"is":{"data":"one"},"repeat":2},{"is":{"data":"two"}}]}"""), ["a", "b", "c", "d"] },
+        { "copy", Tcp("""{"responses":[{"is":{"data":"Hello, ${name}! ${name}[0]"},"behaviors":[{"copy":{"from":"data","into":"${name}","using":{"method":"regex","selector":"\\w+$"}}}]}]}"""),
+            ["my name is Alice"] },
+        { "defaultResponse", """{"protocol":"tcp","recordRequests":true,"defaultResponse":{"data":"DEFAULT"},"stubs":[{"predicates":[{"equals":{"data":"x"}}],"responses":[{"is":{"data":"X"}}]}]}""",
+            ["x", "y"] },
+        { "binary", """{"protocol":"tcp","mode":"binary","recordRequests":true,"stubs":[{"predicates":[{"equals":{"data":"AQID"}}],"responses":[{"is":{"data":"BAUG"}}]},{"responses":[{"is":{"data":"/w=="}}]}]}""",
+            ["\u0001\u0002\u0003", "\u0001\u0002"] },
+    };
+
+    public static TheoryData<string, string, string[]> HttpCases => new()
+    {
+        { "method and path", Http("""{"predicates":[{"equals":{"method":"POST","path":"/orders"}}],"responses":[{"is":{"statusCode":201,"body":"created"}}]}"""),
+            [Get("/orders", "POST"), Get("/orders"), Get("/Orders", "POST")] },
+        { "query", Http("""{"predicates":[{"equals":{"query":{"q":"Shoes"}}}],"responses":[{"is":{"body":"shoes"}}]}"""), [Get("/?q=shoes"), Get("/?q=boots"), Get("/?q=boots&q=shoes")] },
+        { "deepEquals query", Http("""{"predicates":[{"deepEquals":{"query":{"q":"a"}}}],"responses":[{"is":{"body":"exact"}}]}"""), [Get("/?q=a"), Get("/?q=a&r=b"), Get("/")] },
+        { "headers", Http("""{"predicates":[{"equals":{"headers":{"Content-Type":"application/json"}}}],"responses":[{"is":{"body":"json"}}]}"""),
+            [Get("/", headers: "content-type: APPLICATION/JSON\r\n"), Get("/")] },
+        { "exists header", Http("""{"predicates":[{"exists":{"headers":{"Authorization":true},"query":{"debug":false}}}],"responses":[{"is":{"body":"authorized"}}]}"""),
+            [Get("/", headers: "Authorization: Bearer x\r\n"), Get("/?debug=1", headers: "Authorization: Bearer x\r\n"), Get("/")] },
+        { "JSON body", Http("""{"predicates":[{"equals":{"body":{"user":{"name":"Ann"}}}}],"responses":[{"is":{"body":"ann"}}]}"""),
+            [Post("/", """{"user":{"name":"ann","age":3}}"""), Post("/", """{"user":{"name":"Bob"}}"""), Post("/", "plain")] },
+        { "deepEquals JSON body", Http("""{"predicates":[{"deepEquals":{"body":{"a":1,"b":[2,3]}}}],"responses":[{"is":{"body":"same"}}]}"""),
+            [Post("/", """{"b":[3,2],"a":1}"""), Post("/", """{"a":1,"b":[2,3],"c":4}""")] },
+        { "array body", Http("""{"predicates":[{"equals":{"body":{"key":"third"}}}],"responses":[{"is":{"body":"found"}}]}"""),
+            [Post("/", """[{"key":"first"},{"key":"third"}]"""), Post("/", """[{"key":"first"}]""")] },
+        { "matches body", Http("""{"predicates":[{"matches":{"body":"^id=\\d+$","path":"^/items/"}}],"responses":[{"is":{"body":"item"}}]}"""),
+            [Post("/items/1", "id=12"), Post("/items/1", "id=x"), Post("/other", "id=1")] },
+        { "startsWith endsWith contains", Http("""{"predicates":[{"startsWith":{"path":"/api"}},{"endsWith":{"path":".json"}},{"contains":{"headers":{"Accept":"json"}}}],"responses":[{"is":{"body":"api"}}]}"""),
+            [Get("/api/x.json", headers: "Accept: application/json\r\n"), Get("/api/x.xml", headers: "Accept: application/json\r\n"), Get("/api/x.json")] },
+        { "not or and", Http("""{"predicates":[{"and":[{"or":[{"equals":{"method":"GET"}},{"equals":{"method":"HEAD"}}]},{"not":{"startsWith":{"path":"/private"}}}]}],"responses":[{"is":{"body":"public"}}]}"""),
+            [Get("/"), Get("/private/x"), Get("/", "DELETE")] },
+        { "except and caseSensitive", Http("""{"predicates":[{"equals":{"path":"/Users/"},"except":"\\d+","caseSensitive":true}],"responses":[{"is":{"body":"user"}}]}"""),
+            [Get("/Users/42"), Get("/users/42")] },
+        { "is with headers and JSON body", Http("""{"responses":[{"is":{"statusCode":202,"headers":{"X-Many":["1","2"],"Content-Length":1,"Content-Type":"application/json"},"body":{"ok":true,"list":[1,"é"]}}}]}"""),
+            [Get("/")] },
+        { "binary body", Http("""{"responses":[{"is":{"body":"AAEC/w==","_mode":"binary","headers":{"Content-Type":"application/octet-stream"}}}]}"""), [Get("/")] },
+        { "copy from query", Http("""{"responses":[{"is":{"headers":{"X-Id":"${id}"},"body":"id is ${id}"},"behaviors":[{"copy":{"from":{"query":"id"},"into":"${id}","using":{"method":"regex","selector":"\\d+"}}}]}]}"""),
+            [Get("/?id=abc123"), Get("/?id=none")] },
+        { "response cycle", Http("""{"responses":[{"is":{"statusCode":503},"repeat":2},{"is":{"body":"up"}}]}"""), [Get("/"), Get("/"), Get("/"), Get("/")] },
+        { "defaultResponse", """{"protocol":"http","recordRequests":true,"defaultResponse":{"statusCode":404,"body":"nope","headers":{"X-Default":"yes"}},"stubs":[{"predicates":[{"equals":{"path":"/here"}}],"responses":[{"is":{"body":"here"}}]}]}""",
+            [Get("/here"), Get("/elsewhere")] },
+        { "form", Http("""{"predicates":[{"equals":{"form":{"name":"a b"}}}],"responses":[{"is":{"body":"form"}}]}"""),
+            [Post("/", "name=a+b&x=1", "application/x-www-form-urlencoded"), Post("/", "name=c")] },
+    };
+
+    private static string Tcp(string stub) => $$"""{"protocol":"tcp","recordRequests":true,"stubs":[{{stub}},{{NoMatch}}]}""";
+
+    private static string Http(string stub) => $$"""{"protocol":"http","recordRequests":true,"stubs":[{{stub}}]}""";
+
+    private static string Get(string target, string method = "GET", string headers = "") => $"{method} {target} HTTP/1.1\r\nHost: test\r\n{headers}\r\n";
+
+    private static string Post(string target, string body, string type = "application/json") =>
+        $"POST {target} HTTP/1.1\r\nHost: test\r\nContent-Type: {type}\r\nContent-Length: {Encoding.UTF8.GetByteCount(body)}\r\n\r\n{body}";
+
+    [Theory]
+    [MemberData(nameof(TcpCases))]
+    public async Task Tcp_imposters_answer_as_mountebank_does(string name, string imposter, string[] requests)
+    {
+        peers.SkipUnlessReady();
+        var (mb, sockit) = await peers.CreateBothAsync(imposter);
+        try
+        {
+            foreach (var request in requests)
+            {
+                var data = Encoding.Latin1.GetBytes(request);
+                if (!imposter.Contains("binary", StringComparison.Ordinal)) data = Encoding.UTF8.GetBytes(request);
+                var expected = await MountebankFixture.TcpExchangeAsync(mb, data);
+                var actual = await MountebankFixture.TcpExchangeAsync(sockit, data);
+                Assert.True(expected.Reply.AsSpan().SequenceEqual(actual.Reply),
+                    $"{name}, {request}: mountebank said '{Encoding.UTF8.GetString(expected.Reply)}', sockit '{Encoding.UTF8.GetString(actual.Reply)}'");
+            }
+            await AssertSameImposterAsync(mb, sockit);
+        }
+        finally
+        {
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(HttpCases))]
+    public async Task Http_imposters_answer_as_mountebank_does(string name, string imposter, string[] requests)
+    {
+        peers.SkipUnlessReady();
+        var (mb, sockit) = await peers.CreateBothAsync(imposter);
+        try
+        {
+            foreach (var request in requests)
+            {
+                var expected = MountebankFixture.WithoutDate(await MountebankFixture.HttpExchangeAsync(mb, request));
+                var actual = MountebankFixture.WithoutDate(await MountebankFixture.HttpExchangeAsync(sockit, request));
+                Assert.True(expected == actual, $"{name}, {request.Split('\r')[0]}:\n--- mountebank\n{expected}\n--- sockit\n{actual}");
+            }
+            await AssertSameImposterAsync(mb, sockit);
+        }
+        finally
+        {
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    /// <summary>The imposter as each API prints it after the traffic: the same stubs, counts and recorded requests.</summary>
+    private async Task AssertSameImposterAsync(int mb, int sockit)
+    {
+        foreach (var query in (string[])["", "?replayable=true", "?removeProxies=true"])
+        {
+            var expected = await peers.CallAsync(peers.MbApi, "GET", $"/imposters/{mb}{query}");
+            var actual = await peers.CallAsync(peers.SockitApi, "GET", $"/imposters/{sockit}{query}");
+            Assert.Equal(expected.Status, actual.Status);
+            Assert.Equal(MountebankFixture.Normalize(expected.Body, mb, peers.MbApi), MountebankFixture.Normalize(actual.Body, sockit, peers.SockitApi));
+        }
+    }
+}
