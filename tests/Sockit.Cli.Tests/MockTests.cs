@@ -3,6 +3,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
+using Sockit.Testing;
 
 namespace Sockit.Cli.Tests;
 
@@ -133,6 +134,194 @@ public sealed class MockTests(MountebankFixture peers)
         {
             await peers.DeleteBothAsync(mb, sockit);
         }
+    }
+
+    public static TheoryData<string, string, bool> BadImposters => new()
+    {
+        { "malformed JSON", """{"protocol":"http",""", false },
+        { "no protocol", """{"port":65000}""", false },
+        { "unknown protocol", """{"protocol":"gopher"}""", false },
+        { "bad port", """{"protocol":"http","port":70000}""", false },
+        { "unknown predicate", """{"protocol":"http","stubs":[{"predicates":[{"foo":{"path":"/"}}],"responses":[{"is":{}}]}]}""", false },
+        { "unknown response type", """{"protocol":"http","stubs":[{"responses":[{"bogus":{}}]}]}""", false },
+        { "no responses", """{"protocol":"tcp","stubs":[{"responses":[]}]}""", false },
+        { "two response types", """{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"x"},"fault":"CONNECTION_RESET_BY_PEER"}]}]}""", false },
+        { "negative wait", """{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"x"},"behaviors":[{"wait":-1}]}]}]}""", false },
+        { "copy without into", """{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"x"},"behaviors":[{"copy":{"from":"data"}}]}]}]}""", false },
+        { "repeat 0", """{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"x"},"repeat":0}]}]}""", false },
+        { "tcp mode", """{"protocol":"tcp","mode":"hex"}""", false },
+        { "matches in binary mode", """{"protocol":"tcp","mode":"binary","stubs":[{"predicates":[{"matches":{"data":"AA=="}}],"responses":[{"is":{"data":"AA=="}}]}]}""", false },
+        { "inject", """{"protocol":"tcp","stubs":[{"responses":[{"inject":"function (config) { return {}; }"}]}]}""", true },
+        { "decorate", """{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"x"},"behaviors":[{"decorate":"function () {}"}]}]}]}""", true },
+        { "shellTransform", """{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"x"},"behaviors":[{"shellTransform":"echo"}]}]}]}""", true },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadImposters))]
+    public async Task Bad_imposters_get_mountebanks_status_and_errors(string name, string imposter, bool codeOnly)
+    {
+        peers.SkipUnlessReady();
+        var expected = await peers.CallAsync(peers.MbApi, "POST", "/imposters", imposter);
+        var actual = await peers.CallAsync(peers.SockitApi, "POST", "/imposters", imposter);
+        Assert.True(expected.Status == actual.Status, $"{name}: mountebank {expected.Status} {expected.Body}, sockit {actual.Status} {actual.Body}");
+        Assert.Equal(400, actual.Status);
+        if (codeOnly) Assert.Equal(Codes(expected.Body), Codes(actual.Body));
+        else Assert.Equal(JsonNode.Parse(expected.Body)!.ToJsonString(), JsonNode.Parse(actual.Body)!.ToJsonString());
+    }
+
+    private static string Codes(string errors) => string.Join(",", JsonNode.Parse(errors)!["errors"]!.AsArray().Select(e => (string?)e!["code"]));
+
+    [Fact]
+    public async Task A_port_in_use_is_refused_as_mountebank_refuses_it()
+    {
+        peers.SkipUnlessReady();
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var imposter = $$"""{"protocol":"tcp","port":{{port}}}""";
+        var expected = await peers.CallAsync(peers.MbApi, "POST", "/imposters", imposter);
+        var actual = await peers.CallAsync(peers.SockitApi, "POST", "/imposters", imposter);
+        Assert.Equal(expected.Status, actual.Status);
+        Assert.Equal(Codes(expected.Body), Codes(actual.Body));
+        Assert.Contains("EADDRINUSE", actual.Body, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Stubs_are_added_replaced_and_deleted_at_an_index_as_in_mountebank()
+    {
+        peers.SkipUnlessReady();
+        var (mb, sockit) = await peers.CreateBothAsync("""{"protocol":"tcp","recordRequests":true,"stubs":[{"responses":[{"is":{"data":"first"}}]}]}""");
+        try
+        {
+            (string Method, string Path, string? Body)[] calls =
+            [
+                ("POST", "/stubs", """{"index":0,"stub":{"predicates":[{"equals":{"data":"a"}}],"responses":[{"is":{"data":"A"}}]}}"""),
+                ("POST", "/stubs", """{"stub":{"responses":[{"is":{"data":"last"}}]}}"""),
+                ("POST", "/stubs", """{"index":99,"stub":{"responses":[{"is":{"data":"x"}}]}}"""),
+                ("POST", "/stubs", """{"index":0}"""),
+                ("POST", "/stubs", """{"stub":{"responses":[{"nothing":{}}]}}"""),
+                ("PUT", "/stubs/1", """{"responses":[{"is":{"data":"second"}}]}"""),
+                ("PUT", "/stubs/99", """{"responses":[{"is":{"data":"x"}}]}"""),
+                ("DELETE", "/stubs/2", null),
+                ("DELETE", "/stubs/99", null),
+                ("GET", "", null),
+                ("PUT", "/stubs", """{"stubs":[{"predicates":[{"contains":{"data":"b"}}],"responses":[{"is":{"data":"B"}}]},{"responses":[{"is":{"data":"rest"}}]}]}"""),
+                ("PUT", "/stubs", """{}"""),
+                ("PUT", "/stubs", """{"stubs":{}}"""),
+            ];
+            foreach (var (method, path, body) in calls) await AssertSameCallAsync(mb, sockit, method, path, body);
+            foreach (var request in (string[])["abc", "xyz"])
+            {
+                var expected = await MountebankFixture.TcpExchangeAsync(mb, Encoding.UTF8.GetBytes(request));
+                var actual = await MountebankFixture.TcpExchangeAsync(sockit, Encoding.UTF8.GetBytes(request));
+                Assert.Equal(Encoding.UTF8.GetString(expected.Reply), Encoding.UTF8.GetString(actual.Reply));
+            }
+            await AssertSameImposterAsync(mb, sockit);
+            await AssertSameCallAsync(mb, sockit, "DELETE", "/savedRequests", null);
+            await AssertSameImposterAsync(mb, sockit);
+            // An imposter that does not exist.
+            var missing = Ports.Free();
+            foreach (var (method, path) in new[] { ("GET", $"/imposters/{missing}"), ("DELETE", $"/imposters/{missing}"), ("POST", $"/imposters/{missing}/stubs") })
+            {
+                var expected = await peers.CallAsync(peers.MbApi, method, path, method == "POST" ? """{"stub":{"responses":[{"is":{}}]}}""" : null);
+                var actual = await peers.CallAsync(peers.SockitApi, method, path, method == "POST" ? """{"stub":{"responses":[{"is":{}}]}}""" : null);
+                Assert.Equal(expected.Status, actual.Status);
+                Assert.Equal(JsonNode.Parse(expected.Body)!.ToJsonString(), JsonNode.Parse(actual.Body)!.ToJsonString());
+            }
+        }
+        finally
+        {
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    [Fact]
+    public async Task All_imposters_are_listed_replaced_and_deleted_as_in_mountebank()
+    {
+        peers.SkipUnlessReady();
+        int[] mbPorts = [Ports.Free(), Ports.Free()], sockitPorts = [Ports.Free(), Ports.Free()];
+        Array.Sort(mbPorts); // mountebank lists imposters by port
+        Array.Sort(sockitPorts);
+        string All(int[] ports) => $$$"""
+            {"imposters":[{"protocol":"tcp","port":{{{ports[0]}}},"name":"one","stubs":[{"responses":[{"is":{"data":"1"}}]}]},
+                          {"protocol":"http","port":{{{ports[1]}}},"stubs":[{"responses":[{"proxy":{"to":"http://127.0.0.1:9"}},{"is":{"body":"2"}}]}]}]}
+            """;
+        string Same(string json, int[] ports, Uri api) => MountebankFixture.Normalize(json, ports[0], api).Replace(ports[1].ToString(), "PORT2", StringComparison.Ordinal);
+        try
+        {
+            foreach (var (method, path, body) in new (string, string, bool)[]
+            {
+                ("PUT", "/imposters", true), ("GET", "/imposters", false), ("GET", "/imposters?replayable=true", false), ("GET", "/imposters?removeProxies=true", false),
+                ("DELETE", "/imposters", false),
+            })
+            {
+                var expected = await peers.CallAsync(peers.MbApi, method, path, body ? All(mbPorts) : null);
+                var actual = await peers.CallAsync(peers.SockitApi, method, path, body ? All(sockitPorts) : null);
+                Assert.Equal(expected.Status, actual.Status);
+                Assert.Equal(Same(expected.Body, mbPorts, peers.MbApi), Same(actual.Body, sockitPorts, peers.SockitApi));
+            }
+            var bad = await peers.CallAsync(peers.SockitApi, "PUT", "/imposters", "{}");
+            Assert.Equal((await peers.CallAsync(peers.MbApi, "PUT", "/imposters", "{}")).Body, bad.Body);
+        }
+        finally
+        {
+            await peers.CallAsync(peers.MbApi, "DELETE", "/imposters");
+            await peers.CallAsync(peers.SockitApi, "DELETE", "/imposters");
+        }
+    }
+
+    [Theory]
+    [InlineData("tcp", "CONNECTION_RESET_BY_PEER")]
+    [InlineData("tcp", "RANDOM_DATA_THEN_CLOSE")]
+    [InlineData("http", "CONNECTION_RESET_BY_PEER")]
+    [InlineData("http", "RANDOM_DATA_THEN_CLOSE")]
+    public async Task Faults_end_the_connection_as_in_mountebank(string protocol, string fault)
+    {
+        peers.SkipUnlessReady();
+        var (mb, sockit) = await peers.CreateBothAsync($$"""{"protocol":"{{protocol}}","stubs":[{"responses":[{"fault":"{{fault}}"}]}]}""");
+        try
+        {
+            var request = protocol == "tcp" ? "hello" : Get("/");
+            var expected = await MountebankFixture.TcpExchangeAsync(mb, Encoding.UTF8.GetBytes(request));
+            var actual = await MountebankFixture.TcpExchangeAsync(sockit, Encoding.UTF8.GetBytes(request));
+            Assert.Equal(Encoding.UTF8.GetString(expected.Reply), Encoding.UTF8.GetString(actual.Reply));
+            Assert.Equal(expected.Closed, actual.Closed);
+            // The imposter goes on serving after a fault.
+            Assert.Equal(expected.Reply.Length, (await MountebankFixture.TcpExchangeAsync(sockit, Encoding.UTF8.GetBytes(request))).Reply.Length);
+        }
+        finally
+        {
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    [Fact]
+    public async Task Wait_delays_the_reply_as_in_mountebank()
+    {
+        peers.SkipUnlessReady();
+        var (mb, sockit) = await peers.CreateBothAsync("""{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"late"},"behaviors":[{"wait":300}]}]}]}""");
+        try
+        {
+            foreach (var port in (int[])[mb, sockit])
+            {
+                var clock = Stopwatch.StartNew();
+                var (reply, _) = await MountebankFixture.TcpExchangeAsync(port, "now"u8.ToArray());
+                Assert.Equal("late", Encoding.UTF8.GetString(reply));
+                Assert.InRange(clock.ElapsedMilliseconds, 290, 5000);
+            }
+        }
+        finally
+        {
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    private async Task AssertSameCallAsync(int mb, int sockit, string method, string path, string? body)
+    {
+        var expected = await peers.CallAsync(peers.MbApi, method, $"/imposters/{mb}{path}", body);
+        var actual = await peers.CallAsync(peers.SockitApi, method, $"/imposters/{sockit}{path}", body);
+        Assert.True(expected.Status == actual.Status, $"{method} {path}: mountebank {expected.Status} {expected.Body}, sockit {actual.Status} {actual.Body}");
+        Assert.Equal(MountebankFixture.Normalize(expected.Body, mb, peers.MbApi), MountebankFixture.Normalize(actual.Body, sockit, peers.SockitApi));
     }
 
     /// <summary>The imposter as each API prints it after the traffic: the same stubs, counts and recorded requests.</summary>
