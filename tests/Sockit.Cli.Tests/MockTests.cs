@@ -316,6 +316,78 @@ public sealed class MockTests(MountebankFixture peers)
         }
     }
 
+    [Theory]
+    [InlineData("proxyOnce")]
+    [InlineData("proxyAlways")]
+    [InlineData("proxyTransparent")]
+    public async Task Tcp_proxies_record_and_replay_as_in_mountebank(string mode)
+    {
+        peers.SkipUnlessReady();
+        var upstream = Upstream.Tcp();
+        var (mb, sockit) = await peers.CreateBothAsync($$$"""
+            {"protocol":"tcp","recordRequests":true,"stubs":[{"responses":[{"proxy":{"to":"tcp://127.0.0.1:{{{upstream.Port}}}","mode":"{{{mode}}}",
+             "predicateGenerators":[{"matches":{"data":true}}]}}]}]}
+            """);
+        try
+        {
+            string[] conversation = ["GET a\n", "GET b\n", "GET a\n"];
+            foreach (var request in conversation) await AssertSameTcpReplyAsync(mb, sockit, request);
+            await upstream.DisposeAsync();
+            // The upstream is gone: what was recorded answers; what was not gets mountebank's proxy error.
+            foreach (var request in conversation) await AssertSameTcpReplyAsync(mb, sockit, request);
+            await AssertSameImposterAsync(mb, sockit);
+        }
+        finally
+        {
+            await upstream.DisposeAsync();
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    [Theory]
+    [InlineData("proxyOnce")]
+    [InlineData("proxyAlways")]
+    [InlineData("proxyTransparent")]
+    public async Task Http_proxies_record_and_replay_as_in_mountebank(string mode)
+    {
+        peers.SkipUnlessReady();
+        var upstream = Upstream.Http();
+        var (mb, sockit) = await peers.CreateBothAsync($$$"""
+            {"protocol":"http","recordRequests":true,"stubs":[{"responses":[{"proxy":{"to":"http://127.0.0.1:{{{upstream.Port}}}","mode":"{{{mode}}}",
+             "predicateGenerators":[{"matches":{"method":true,"path":true}},{"matches":{"query":{"q":true}},"caseSensitive":true}]}}]}]}
+            """);
+        try
+        {
+            string[] conversation = [Get("/a?q=1"), Get("/b?q=2"), Get("/a?q=1"), Post("/a?q=1", """{"x":1}""")];
+            foreach (var request in conversation) await AssertSameHttpReplyAsync(mb, sockit, request);
+            await upstream.DisposeAsync();
+            if (mode == "proxyOnce") // proxyAlways goes on proxying (its recording is saved with removeProxies), transparent records nothing
+            {
+                foreach (var request in conversation) await AssertSameHttpReplyAsync(mb, sockit, request);
+            }
+            await AssertSameImposterAsync(mb, sockit);
+        }
+        finally
+        {
+            await upstream.DisposeAsync();
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    private static async Task AssertSameTcpReplyAsync(int mb, int sockit, string request)
+    {
+        var expected = await MountebankFixture.TcpExchangeAsync(mb, Encoding.UTF8.GetBytes(request));
+        var actual = await MountebankFixture.TcpExchangeAsync(sockit, Encoding.UTF8.GetBytes(request));
+        Assert.Equal(Encoding.UTF8.GetString(expected.Reply), Encoding.UTF8.GetString(actual.Reply).Replace(sockit.ToString(), mb.ToString(), StringComparison.Ordinal));
+    }
+
+    private static async Task AssertSameHttpReplyAsync(int mb, int sockit, string request)
+    {
+        var expected = MountebankFixture.WithoutDate(await MountebankFixture.HttpExchangeAsync(mb, request));
+        var actual = MountebankFixture.WithoutDate(await MountebankFixture.HttpExchangeAsync(sockit, request));
+        Assert.True(expected == actual, $"{request.Split('\r')[0]}:\n--- mountebank\n{expected}\n--- sockit\n{actual}");
+    }
+
     private async Task AssertSameCallAsync(int mb, int sockit, string method, string path, string? body)
     {
         var expected = await peers.CallAsync(peers.MbApi, method, $"/imposters/{mb}{path}", body);

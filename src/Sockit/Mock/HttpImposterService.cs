@@ -167,18 +167,8 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
     {
         var status = Js.TryInteger(stubResponse["statusCode"], out var s) && s > 0 ? (int)s
             : Js.TryInteger(defaultResponse?["statusCode"], out var d) && d > 0 ? (int)d : 200;
-        var headers = (stubResponse["headers"] ?? defaultResponse?["headers"] ?? new JsonObject()).DeepClone() as JsonObject ?? [];
-        var bodyNode = Js.Truthy(stubResponse["body"]) ? stubResponse["body"] : Js.Truthy(defaultResponse?["body"]) ? defaultResponse!["body"] : null;
-        var mode = Js.ToText(stubResponse["_mode"] ?? defaultResponse?["_mode"] ?? "text");
-        byte[] body;
-        if (bodyNode is null) body = [];
-        else if (Js.IsObject(bodyNode)) body = Imposter.Utf8.GetBytes(Js.StringifyPretty(bodyNode));
-        else if (mode == "binary") body = FromBase64(Js.ToText(bodyNode));
-        else body = Imposter.Utf8.GetBytes(Js.ToText(bodyNode));
-
+        var (headers, body) = Finish(stubResponse, defaultResponse);
         string? Find(string name) => headers.Select(p => p.Key).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase));
-        if (Find("Connection") is null) headers["Connection"] = "close";
-        if (Find("Content-Length") is string length) headers[length] = body.Length;
         var hasBody = !isHead && status is not (204 or 304) && status >= 200;
         output.ResetWrittenCount();
         HttpWriter.StatusLine(output, status);
@@ -198,6 +188,26 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
         }
         var connection = Js.ToText(headers[Find("Connection")!]);
         return connection.Equals("close", StringComparison.OrdinalIgnoreCase) || !http11 && !connection.Equals("keep-alive", StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// The headers and body as they go out (baseHttpServer.js postProcess): the stub's or the default's, Connection:
+    /// close added unless given, a Content-Length corrected to the body's size; an object body printed as JSON.
+    /// </summary>
+    internal static (JsonObject Headers, byte[] Body) Finish(JsonObject stubResponse, JsonObject? defaultResponse)
+    {
+        var headers = (stubResponse["headers"] ?? defaultResponse?["headers"] ?? new JsonObject()).DeepClone() as JsonObject ?? [];
+        var bodyNode = Js.Truthy(stubResponse["body"]) ? stubResponse["body"] : Js.Truthy(defaultResponse?["body"]) ? defaultResponse!["body"] : null;
+        var mode = Js.ToText(stubResponse["_mode"] ?? defaultResponse?["_mode"] ?? "text");
+        byte[] body;
+        if (bodyNode is null) body = [];
+        else if (Js.IsObject(bodyNode)) body = Imposter.Utf8.GetBytes(Js.StringifyPretty(bodyNode));
+        else if (mode == "binary") body = FromBase64(Js.ToText(bodyNode));
+        else body = Imposter.Utf8.GetBytes(Js.ToText(bodyNode));
+        string? Find(string name) => headers.Select(p => p.Key).FirstOrDefault(k => k.Equals(name, StringComparison.OrdinalIgnoreCase));
+        if (Find("Connection") is null) headers["Connection"] = "close";
+        if (Find("Content-Length") is string length) headers[length] = body.Length;
+        return (headers, body);
     }
 
     private static byte[] FromBase64(string text)

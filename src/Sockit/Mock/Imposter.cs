@@ -294,7 +294,13 @@ internal sealed class Imposter : IAsyncDisposable
             {
                 var key = Js.StableStringify(predicates);
                 var same = _stubs.Skip(index + 1).FirstOrDefault(s => Js.StableStringify(s.Predicates) == key);
-                if (same is not null) same.AddResponse(recorded);
+                if (same is not null)
+                {
+                    // mountebank keeps this response by reference, so the stub shows the headers as they were sent
+                    // (Content-Length corrected, Connection added); a new stub is a copy taken before.
+                    if (Protocol == "http" && recorded["is"] is JsonObject sent) sent["headers"] = HttpImposterService.Finish(sent, DefaultResponse).Headers;
+                    same.AddResponse(recorded);
+                }
                 else _stubs.Add(new Stub(newStub));
             }
         }
