@@ -122,7 +122,8 @@ internal static class MockCommand
             stub["responses"] = new JsonArray(new JsonObject { ["is"] = new JsonObject { ["data"] = Unescape(replies[i], "--reply") } });
             stubs.Add((JsonNode)stub);
         }
-        var imposter = new JsonObject { ["protocol"] = "tcp", ["port"] = listen.Port, ["stubs"] = stubs, ["recordRequests"] = false };
+        var imposter = new JsonObject { ["protocol"] = "tcp", ["stubs"] = stubs, ["recordRequests"] = false };
+        if (listen.Port > 0) imposter["port"] = listen.Port; // none: a free port, as mountebank picks
         if (listen.Host is string host && !listen.IsAnyAddress) imposter["host"] = host;
         else if (listen.IsAnyAddress) imposter["host"] = "0.0.0.0";
         return imposter.ToJsonString();
