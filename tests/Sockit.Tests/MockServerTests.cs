@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Sockit.Mock;
+
+namespace Sockit.Tests;
+
+/// <summary>The mock as a library: an imposter per test on a port of its own, stubs fluent or in mountebank's JSON, and the requests it saw.</summary>
+public sealed class MockServerTests
+{
+    private static CancellationToken Token => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task An_http_mock_answers_fluent_stubs_and_records_the_requests()
+    {
+        await using var mock = await MockServer.StartAsync("http", Token);
+        mock.Stub(s => s.Equals("method", "POST").Equals("path", "/orders").Is(201, """{"id":7}""", new Dictionary<string, string> { ["Content-Type"] = "application/json" }))
+            .Stub(s => s.Equals("query.fail", "yes").Reply("first").Repeat(2).Fault("CONNECTION_RESET_BY_PEER"))
+            .AddStub("""{"predicates":[{"startsWith":{"path":"/slow"}}],"responses":[{"is":{"body":"late"},"behaviors":[{"wait":50}]}]}""");
+
+        using var http = new HttpClient { BaseAddress = mock.Url };
+        var created = await http.PostAsync("/orders", new StringContent("""{"item":"book"}""", Encoding.UTF8, "application/json"), Token);
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        Assert.Equal("""{"id":7}""", await created.Content.ReadAsStringAsync(Token));
+        Assert.Equal("first", await http.GetStringAsync("/x?fail=yes", Token));
+        Assert.Equal("first", await http.GetStringAsync("/x?fail=yes", Token));
+        // The fault, third in the cycle: the connection closes with no answer (raw, as HttpClient would retry).
+        Assert.Equal("", await RawHttp.ExchangeAsync(mock.LocalEndpoint, "GET /x?fail=yes HTTP/1.1\r\nHost: x\r\n\r\n"));
+        Assert.Equal("late", await http.GetStringAsync("/slow", Token));
+        Assert.Equal("", await http.GetStringAsync("/unmatched", Token)); // mountebank's default: 200, empty
+
+        var requests = mock.Requests;
+        Assert.Equal(6, requests.Count);
+        Assert.Equal("POST", (string?)requests[0]["method"]);
+        Assert.Equal("""{"item":"book"}""", (string?)requests[0]["body"]);
+        Assert.Equal("yes", (string?)requests[1]["query"]!["fail"]);
+        Assert.Equal("/unmatched", (string?)requests[^1]["path"]);
+        mock.ClearRequests();
+        Assert.Empty(mock.Requests);
+    }
+
+    [Fact]
+    public async Task Tcp_mocks_in_parallel_each_have_their_own_port_and_requests()
+    {
+        var mocks = await Task.WhenAll(Enumerable.Range(0, 4).Select(async i =>
+        {
+            var mock = await MockServer.StartAsync("tcp", Token);
+            mock.Stub(s => s.StartsWith("data", "PING").Reply($"PONG {i}\n"));
+            return mock;
+        }));
+        try
+        {
+            Assert.Equal(4, mocks.Select(m => m.Port).Distinct().Count());
+            var replies = await Task.WhenAll(mocks.Select(async (mock, i) =>
+            {
+                using var client = new TcpClient();
+                await client.ConnectAsync(IPAddress.Loopback, mock.Port, Token);
+                var stream = client.GetStream();
+                await stream.WriteAsync(Encoding.UTF8.GetBytes($"PING {i}\n"), Token);
+                var buffer = new byte[64];
+                return Encoding.UTF8.GetString(buffer, 0, await stream.ReadAsync(buffer, Token));
+            }));
+            for (var i = 0; i < 4; i++)
+            {
+                Assert.Equal($"PONG {i}\n", replies[i]);
+                Assert.Equal($"PING {i}\n", (string?)Assert.Single(mocks[i].Requests)["data"]);
+            }
+        }
+        finally
+        {
+            foreach (var mock in mocks) await mock.DisposeAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Bad_stubs_and_imposters_throw_with_mountebanks_errors()
+    {
+        await using var mock = await MockServer.StartAsync("tcp", Token);
+        var unknown = Assert.Throws<MockException>(() => mock.AddStub("""{"predicates":[{"near":{"data":"x"}}],"responses":[{"is":{"data":"y"}}]}"""));
+        Assert.Equal("missing predicate", Assert.Single(unknown.Errors).Message);
+        Assert.Equal(MockError.BadData, unknown.Errors[0].Code);
+        var malformed = Assert.Throws<MockException>(() => mock.AddStub("""{"responses": [}"""));
+        Assert.Contains("line 1, column 16", malformed.Message, StringComparison.Ordinal);
+        var injection = await Assert.ThrowsAsync<MockException>(() => MockServer.StartFromJsonAsync("""{"protocol":"http","stubs":[{"responses":[{"inject":"function(){}"}]}]}""", Token));
+        Assert.Equal(MockError.InvalidInjection, injection.Errors[0].Code);
+    }
+}
