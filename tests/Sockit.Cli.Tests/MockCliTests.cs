@@ -105,6 +105,71 @@ public sealed class MockCliTests
         Assert.Contains($"port {port} is already in use", stderr, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Record_then_replay_a_line_protocol_with_the_upstream_gone()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"sockit-recorded-{Guid.NewGuid():N}.json");
+        var upstream = Upstream.Tcp();
+        try
+        {
+            string[] conversation = ["GET a\n", "GET b\n", "GET a\n"];
+            var answers = new List<string>();
+            await using (var recorder = SockitCli.Start("mock", "record", "127.0.0.1:0", $"127.0.0.1:{upstream.Port}", "--out", file))
+            {
+                var line = await recorder.WaitForStderrAsync(l => l.Contains("recording ", StringComparison.Ordinal));
+                var port = int.Parse(line.Split(" on port ")[1].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
+                foreach (var request in conversation) answers.Add(await ExchangeAsync(port, request));
+                recorder.Signal(15);
+                Assert.Equal(0, await recorder.WaitForExitAsync());
+                Assert.Contains("recorded 3 requests into", recorder.Stderr, StringComparison.Ordinal);
+            }
+            Assert.Equal(["UP:GET a\n", "UP:GET b\n", "UP:GET a\n"], answers);
+            await upstream.DisposeAsync();
+
+            await using var replay = SockitCli.Start("mock", "--imposters", file);
+            var replayPort = await ImposterPortAsync(replay);
+            foreach (var (request, answer) in conversation.Zip(answers)) Assert.Equal(answer, await ExchangeAsync(replayPort, request));
+        }
+        finally
+        {
+            await upstream.DisposeAsync();
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
+    public async Task Record_then_replay_http_with_the_upstream_gone()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"sockit-recorded-{Guid.NewGuid():N}.json");
+        var upstream = Upstream.Http();
+        try
+        {
+            string[] paths = ["/a?q=1", "/b", "/a?q=2"];
+            var answers = new List<string>();
+            using var http = new HttpClient();
+            await using (var recorder = SockitCli.Start("mock", "record", "127.0.0.1:0", $"127.0.0.1:{upstream.Port}", "--protocol", "http", "--out", file))
+            {
+                var line = await recorder.WaitForStderrAsync(l => l.Contains("recording ", StringComparison.Ordinal));
+                var port = int.Parse(line.Split(" on port ")[1].Split(';')[0], System.Globalization.CultureInfo.InvariantCulture);
+                foreach (var path in paths) answers.Add(await http.GetStringAsync($"http://127.0.0.1:{port}{path}", TestContext.Current.CancellationToken));
+                recorder.Signal(15);
+                Assert.Equal(0, await recorder.WaitForExitAsync());
+            }
+            Assert.Contains("\"path\": \"/a?q=1\"", answers[0], StringComparison.Ordinal);
+            await upstream.DisposeAsync();
+
+            await using var replay = SockitCli.Start("mock", "--imposters", file);
+            var replayPort = await ImposterPortAsync(replay);
+            foreach (var (path, answer) in paths.Zip(answers))
+                Assert.Equal(answer, await http.GetStringAsync($"http://127.0.0.1:{replayPort}{path}", TestContext.Current.CancellationToken));
+        }
+        finally
+        {
+            await upstream.DisposeAsync();
+            File.Delete(file);
+        }
+    }
+
     [Theory]
     [InlineData(new[] { "mock" }, "give --api ENDPOINT")]
     [InlineData(new[] { "mock", "--on", "x", "--reply", "y", "--api", "127.0.0.1:0" }, "--on and --reply need LISTEN")]

@@ -32,7 +32,7 @@ internal static class MockCommand
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not log each request on stderr" };
         var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http) with predicates, response cycles, proxies that record, and faults")
         {
-            listen, api, imposters, on, reply, maxRequests, quiet,
+            listen, api, imposters, on, reply, maxRequests, quiet, Record(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -68,6 +68,66 @@ internal static class MockCommand
             {
             }
             Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"stopped mock: {mock.ImposterPorts.Count} imposters, {mock.RequestCount} requests"));
+            return CliRunner.Ok;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>sockit mock record LISTEN UPSTREAM --out FILE</c>: relays to the real service through a proxyAlways imposter
+    /// and, when stopped, writes what it recorded as imposters that replay it (<c>--imposters FILE</c>).
+    /// </summary>
+    private static Command Record()
+    {
+        var listen = CommonOptions.EndpointArgument("Where clients connect (the imposter's port)", "listen");
+        var upstream = CommonOptions.EndpointArgument("The real service to record", "upstream");
+        var output = new Option<string>("--out", "-o") { Description = "Write the recorded imposters here when stopped (Ctrl-C or SIGTERM)", HelpName = "file", Required = true };
+        var protocol = new Option<string>("--protocol") { Description = "tcp (each packet a request) or http", HelpName = "protocol", DefaultValueFactory = _ => "tcp" };
+        protocol.AcceptOnlyFromAmong("tcp", "http");
+        var command = new Command("record", "Relay LISTEN to UPSTREAM and, when stopped, write what was said as imposters that replay it")
+        {
+            listen, upstream, output, protocol,
+        };
+        command.SetAction(async (parse, cancellationToken) =>
+        {
+            var local = parse.GetValue(listen)!;
+            var remote = parse.GetValue(upstream)!;
+            var file = parse.GetValue(output)!;
+            var http = parse.GetValue(protocol) == "http";
+            if (local.Transport != TransportKind.Tcp || remote.Transport != TransportKind.Tcp) throw new UsageException("mock record relays TCP: give host:port for LISTEN and UPSTREAM");
+            var directory = Path.GetDirectoryName(Path.GetFullPath(file));
+            if (directory is not null && !Directory.Exists(directory)) throw new UsageException($"--out {file}: the directory {directory} does not exist");
+            // proxyAlways keeps every answer in order: a request asked twice replays its two answers in turn.
+            var generators = http ? new JsonArray(new JsonObject { ["matches"] = new JsonObject { ["method"] = true, ["path"] = true, ["query"] = true } })
+                : new JsonArray(new JsonObject { ["matches"] = new JsonObject { ["data"] = true } });
+            var imposter = new JsonObject
+            {
+                ["protocol"] = http ? "http" : "tcp",
+                ["stubs"] = new JsonArray(new JsonObject
+                {
+                    ["responses"] = new JsonArray(new JsonObject
+                    {
+                        ["proxy"] = new JsonObject { ["to"] = $"{(http ? "http" : "tcp")}://{remote.Host}:{remote.Port}", ["mode"] = "proxyAlways", ["predicateGenerators"] = generators },
+                    }),
+                }),
+            };
+            if (local.Port > 0) imposter["port"] = local.Port;
+            if (local.Host is string host) imposter["host"] = local.IsAnyAddress ? "0.0.0.0" : host;
+            await using var mock = await MockApi.StartAsync(null, new MockOptions
+            {
+                OnRequest = r => Reporter.Info($"{r["requestFrom"]} => {Describe(r)}"),
+            }, cancellationToken);
+            await LoadAsync(mock, "record", imposter.ToJsonString(), cancellationToken);
+            Reporter.Info($"recording {remote} on port {mock.ImposterPorts[0]}; the imposters go to {file} when stopped (Ctrl-C to stop)");
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            await File.WriteAllTextAsync(file, mock.Save(removeProxies: true) + "\n", CancellationToken.None);
+            Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"recorded {mock.RequestCount} requests into {file}"));
             return CliRunner.Ok;
         });
         return command;

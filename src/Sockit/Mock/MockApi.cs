@@ -66,7 +66,10 @@ public sealed class MockApi : IAsyncDisposable
     }
 
     /// <summary>The imposters as <c>mb save</c> writes them (replayable: no requests, counts or links).</summary>
-    public string Save() => new JsonObject { ["imposters"] = new JsonArray([.. _imposters.All.Select(i => (JsonNode)i.ToJson(null, replayable: true))]) }.ToJsonString(MockServer.PrettyJson);
+    /// <param name="removeProxies">Without proxy responses, so what proxies recorded replays on its own (<c>mb save --removeProxies</c>).</param>
+    public string Save(bool removeProxies = false) =>
+        new JsonObject { ["imposters"] = new JsonArray([.. _imposters.All.Select(i => (JsonNode)i.ToJson(null, replayable: true, removeProxies: removeProxies))]) }
+            .ToJsonString(MockServer.PrettyJson);
 
     /// <summary>Stops the API and every imposter.</summary>
     public async ValueTask DisposeAsync()
