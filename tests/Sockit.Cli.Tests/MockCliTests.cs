@@ -170,6 +170,26 @@ public sealed class MockCliTests
         }
     }
 
+    [Fact]
+    public async Task Strict_names_the_closest_stub_of_an_unmatched_request_and_exits_1()
+    {
+        await using var mock = SockitCli.Start("mock", "127.0.0.1:0", "--strict", "--on", "PING", "--reply", "PONG\\n", "--on", "QUIT", "--reply", "BYE\\n");
+        var port = await ImposterPortAsync(mock);
+        Assert.Equal("PONG\n", await ExchangeAsync(port, "PING\n"));
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+            await client.GetStream().WriteAsync("HELLO\n"u8.ToArray(), TestContext.Current.CancellationToken);
+            var line = await mock.WaitForStderrAsync(l => l.Contains("unmatched request", StringComparison.Ordinal));
+            Assert.Contains("\"HELLO\\n\"", line, StringComparison.Ordinal);
+            Assert.Contains("closest is stub 0", line, StringComparison.Ordinal);
+            Assert.Contains("""wanted {"contains":{"data":"PING"}""", line, StringComparison.Ordinal);
+        }
+        mock.Signal(15);
+        Assert.Equal(1, await mock.WaitForExitAsync());
+        Assert.Contains("1 requests matched no stub (--strict)", mock.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "mock" }, "give --api ENDPOINT")]
     [InlineData(new[] { "mock", "--on", "x", "--reply", "y", "--api", "127.0.0.1:0" }, "--on and --reply need LISTEN")]

@@ -30,9 +30,13 @@ internal static class MockCommand
         var reply = new Option<string[]>("--reply") { Description = "One-liner: the reply to the --on at the same place; a last --reply without an --on answers everything else", HelpName = "text" };
         var maxRequests = CommonOptions.PositiveInt("--max-requests", "Keep at most this many requests per imposter with recordRequests (the oldest go first)", 100_000);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not log each request on stderr" };
+        var strict = new Option<bool>("--strict")
+        {
+            Description = "Log each request no stub matched, with the closest stub and the predicate it failed, and exit 1 at stop if there was one (for CI)",
+        };
         var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http) with predicates, response cycles, proxies that record, and faults")
         {
-            listen, api, imposters, on, reply, maxRequests, quiet, Record(),
+            listen, api, imposters, on, reply, maxRequests, quiet, strict, Record(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -48,10 +52,20 @@ internal static class MockCommand
             if (replies.Length != ons.Length && replies.Length != ons.Length + 1)
                 throw new UsageException($"give one --reply per --on (and at most one more, for everything else); got {ons.Length} --on and {replies.Length} --reply");
             var logRequests = !parse.GetValue(quiet);
+            var unmatched = 0;
+            using var tracer = CommonOptions.CreateTracer(parse);
             await using var mock = await MockApi.StartAsync(apiEndpoint, new MockOptions
             {
                 MaxRecordedRequests = parse.GetValue(maxRequests),
                 OnRequest = logRequests ? r => Reporter.Info($"{r["requestFrom"]} => {Describe(r)}") : null,
+                OnUnmatched = parse.GetValue(strict)
+                    ? (r, closest) =>
+                    {
+                        Interlocked.Increment(ref unmatched);
+                        Reporter.Error($"unmatched request {Describe(r)} from {r["requestFrom"]}: {closest}");
+                    }
+                    : null,
+                Tracer = tracer,
             }, cancellationToken);
             var announcement = new List<string>();
             if (mock.LocalEndpoint is Endpoint apiAt) announcement.Add($"mountebank-compatible API on http://{apiAt}");
@@ -68,7 +82,9 @@ internal static class MockCommand
             {
             }
             Reporter.Info(string.Create(CultureInfo.InvariantCulture, $"stopped mock: {mock.ImposterPorts.Count} imposters, {mock.RequestCount} requests"));
-            return CliRunner.Ok;
+            if (unmatched == 0) return CliRunner.Ok;
+            Reporter.Error(string.Create(CultureInfo.InvariantCulture, $"{unmatched} requests matched no stub (--strict)"));
+            return CliRunner.Failure;
         });
         return command;
     }

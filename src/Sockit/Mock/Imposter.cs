@@ -16,17 +16,17 @@ internal sealed class Imposter : IAsyncDisposable
 {
     private readonly object _sync = new();
     private readonly List<Stub> _stubs = [];
-    private readonly List<JsonObject> _requests = [];
+    private readonly Queue<JsonObject> _requests = new();
     private readonly JsonObject _header;
-    private readonly int _maxRequests;
+    private readonly MockOptions _options;
     private ConnectionHost? _host;
     private long _numberOfRequests;
 
-    private Imposter(JsonObject definition, int maxRequests)
+    private Imposter(JsonObject definition, MockOptions options)
     {
         _header = (JsonObject)definition.DeepClone();
         _header.Remove("stubs");
-        _maxRequests = maxRequests;
+        _options = options;
         Protocol = Js.ToText(definition["protocol"]);
         Binary = Protocol == "tcp" && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
         RecordRequests = Js.Truthy(definition["recordRequests"]);
@@ -50,16 +50,13 @@ internal sealed class Imposter : IAsyncDisposable
     /// <summary>Where it listens.</summary>
     public Endpoint LocalEndpoint => _host!.LocalEndpoint;
 
-    /// <summary>Called with each request as it arrives, for a caller that logs or counts.</summary>
-    public Action<JsonObject>? OnRequest { get; init; }
-
     /// <summary>Validates <paramref name="definition"/> (mountebank's JSON) and starts listening on <paramref name="host"/>.</summary>
     /// <exception cref="MockError">The imposter is invalid, or its port is taken.</exception>
-    public static async Task<Imposter> StartAsync(JsonObject definition, string host, int maxRequests, Action<JsonObject>? onRequest, CancellationToken cancellationToken)
+    public static async Task<Imposter> StartAsync(JsonObject definition, string host, MockOptions options, CancellationToken cancellationToken)
     {
         var errors = ImposterValidator.Validate(definition);
         if (errors.Count > 0) throw new MockErrors(errors);
-        var imposter = new Imposter(definition, maxRequests) { OnRequest = onRequest };
+        var imposter = new Imposter(definition, options);
         var port = definition["port"] is JsonNode p && Js.TryInteger(p, out var n) ? (int)n : 0;
         var bindHost = definition["host"] is JsonNode h ? Js.ToText(h) : host;
         IConnectionService service = imposter.Protocol == "tcp" ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
@@ -67,7 +64,7 @@ internal sealed class Imposter : IAsyncDisposable
         {
             // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
             imposter._host = await ConnectionHost.StartAsync(Endpoint.ForHost(TransportKind.Tcp, bindHost, port), service,
-                new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero }, null, cancellationToken).ConfigureAwait(false);
+                new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer }, null, cancellationToken).ConfigureAwait(false);
         }
         catch (SockitException ex) when (ex.Error == SockitError.AddressInUse)
         {
@@ -244,8 +241,8 @@ internal sealed class Imposter : IAsyncDisposable
             {
                 var recorded = (JsonObject)request.DeepClone();
                 recorded["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-                if (_maxRequests > 0 && _requests.Count >= _maxRequests) _requests.RemoveAt(0);
-                _requests.Add(recorded);
+                if (_options.MaxRecordedRequests > 0 && _requests.Count >= _options.MaxRecordedRequests) _requests.Dequeue();
+                _requests.Enqueue(recorded);
             }
             foreach (var stub in _stubs)
             {
@@ -256,8 +253,9 @@ internal sealed class Imposter : IAsyncDisposable
                 }
             }
             config = matched?.NextResponse() ?? new JsonObject { ["is"] = new JsonObject() };
+            if (matched is null && _options.OnUnmatched is { } unmatched) unmatched(request, Closest(request));
         }
-        OnRequest?.Invoke(request);
+        _options.OnRequest?.Invoke(request);
         if (Js.Truthy(config["is"]))
         {
             var response = (JsonObject)config["is"]!.DeepClone();
@@ -267,6 +265,34 @@ internal sealed class Imposter : IAsyncDisposable
         if (Js.Truthy(config["fault"])) return new JsonObject { ["fault"] = Js.ToText(config["fault"]) };
         if (config.ContainsKey("inject")) throw Predicates.Injection(config);
         throw MockError.Validation("unrecognized response type", config);
+    }
+
+    /// <summary>For --strict: the stub that came closest (most predicates matched) and the first predicate it failed.</summary>
+    private string Closest(JsonObject request)
+    {
+        if (_stubs.Count == 0) return $"imposter {Port} has no stubs";
+        var best = (Index: -1, Matched: -1, Failed: (JsonNode?)null);
+        for (var i = 0; i < _stubs.Count; i++)
+        {
+            var matched = 0;
+            JsonNode? failed = null;
+            foreach (var predicate in _stubs[i].Predicates)
+            {
+                bool ok;
+                try
+                {
+                    ok = Predicates.Evaluate(predicate, request, Binary);
+                }
+                catch (Exception ex) when (ex is MockError or ArgumentException or RegexMatchTimeoutException)
+                {
+                    ok = false;
+                }
+                if (ok) matched++;
+                else failed ??= predicate;
+            }
+            if (matched > best.Matched) best = (i, matched, failed);
+        }
+        return $"closest is stub {best.Index} of imposter {Port}, which wanted {Js.Stringify(best.Failed)}";
     }
 
     private async Task<JsonObject> ProxyAsync(JsonObject proxy, JsonObject config, Stub? stub, JsonObject request, string? rawUrl, CancellationToken cancellationToken)

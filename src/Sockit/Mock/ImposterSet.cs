@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Sockit.Mock;
 
 /// <summary>The imposters of one mock, by port; what mountebank's inMemoryImpostersRepository keeps.</summary>
-internal sealed class ImposterSet(string host, int maxRequests, Action<JsonObject>? onRequest) : IAsyncDisposable
+internal sealed class ImposterSet(string host, MockOptions options) : IAsyncDisposable
 {
     private readonly SemaphoreSlim _changes = new(1, 1);
     private readonly SortedDictionary<int, Imposter> _imposters = [];
@@ -31,7 +31,7 @@ internal sealed class ImposterSet(string host, int maxRequests, Action<JsonObjec
         await _changes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            var imposter = await Imposter.StartAsync(definition, Host, maxRequests, onRequest, cancellationToken).ConfigureAwait(false);
+            var imposter = await Imposter.StartAsync(definition, Host, options, cancellationToken).ConfigureAwait(false);
             lock (_imposters) _imposters[imposter.Port] = imposter;
             return imposter;
         }

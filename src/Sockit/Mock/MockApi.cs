@@ -36,9 +36,10 @@ public sealed class MockApi : IAsyncDisposable
         options ??= new MockOptions();
         if (endpoint is not null && endpoint.Transport != TransportKind.Tcp) throw new SockitException(SockitError.InvalidArgument, $"the mock API speaks HTTP over TCP, not {endpoint}");
         var host = options.ImposterHost ?? (endpoint is null || endpoint.IsAnyAddress ? null : endpoint.Host) ?? "127.0.0.1";
-        var imposters = new ImposterSet(host, options.MaxRecordedRequests, options.OnRequest);
+        var imposters = new ImposterSet(host, options);
         var server = endpoint is null ? null
-            : await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions(), null, cancellationToken).ConfigureAwait(false);
+            : await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions { Tracer = options.Tracer }, null, cancellationToken)
+                .ConfigureAwait(false);
         return new MockApi(server, imposters);
     }
 
@@ -91,6 +92,15 @@ public sealed record MockOptions
 
     /// <summary>Called with each request any imposter receives (mountebank's request JSON).</summary>
     public Action<JsonObject>? OnRequest { get; init; }
+
+    /// <summary>
+    /// Called with each request no stub matched (it gets the default response), with the stub that came closest and
+    /// the predicate it failed: what <c>--strict</c> reports.
+    /// </summary>
+    public Action<JsonObject, string>? OnUnmatched { get; init; }
+
+    /// <summary>Traces every socket call of the imposters.</summary>
+    public Sockit.Tracing.ISocketTracer? Tracer { get; init; }
 
     /// <summary>The API's host options (limits, access rules).</summary>
     public ServerOptions? Server { get; init; }

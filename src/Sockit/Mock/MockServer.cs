@@ -49,7 +49,7 @@ public sealed class MockServer : IAsyncDisposable
         definition["recordRequests"] ??= true;
         try
         {
-            return new MockServer(await Imposter.StartAsync(definition, "127.0.0.1", 0, null, cancellationToken).ConfigureAwait(false));
+            return new MockServer(await Imposter.StartAsync(definition, "127.0.0.1", new MockOptions { MaxRecordedRequests = 0 }, cancellationToken).ConfigureAwait(false));
         }
         catch (MockErrors errors)
         {
