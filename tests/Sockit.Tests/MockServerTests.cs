@@ -73,6 +73,50 @@ public sealed class MockServerTests
     }
 
     [Fact]
+    public async Task Tcp_framing_splits_requests_by_line_and_by_length_prefix_whatever_the_packets()
+    {
+        await using var lines = await MockServer.StartFromJsonAsync("""
+            {"protocol":"tcp","framing":{"type":"line"},"stubs":[{"predicates":[{"equals":{"data":"PING\n"}}],"responses":[{"is":{"data":"PONG\n"}}]},
+             {"responses":[{"is":{"data":"ERR\n"}}]}]}
+            """, Token);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, lines.Port, Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\nHEL"u8.ToArray(), Token); // one packet, one request and a half
+            Assert.Equal("PONG\n", await ReadAsync(stream, 5));
+            await stream.WriteAsync("LO\nPING\n"u8.ToArray(), Token);
+            Assert.Equal("ERR\nPONG\n", await ReadAsync(stream, 9));
+        }
+        Assert.Equal(["PING\n", "HELLO\n", "PING\n"], lines.Requests.Select(r => (string?)r["data"]));
+
+        // A 2-byte big-endian length after a 1-byte type: [type][len][payload], in binary mode.
+        await using var framed = await MockServer.StartFromJsonAsync("""
+            {"protocol":"tcp","mode":"binary","framing":{"type":"length","size":2,"byteOrder":"big","offset":1},
+             "stubs":[{"predicates":[{"startsWith":{"data":"AQ=="}}],"responses":[{"is":{"data":"T0s="}}]}]}
+            """, Token);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, framed.Port, Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync(new byte[] { 1, 0, 3, (byte)'a' }, Token);
+            await stream.WriteAsync(new byte[] { (byte)'b', (byte)'c', 1, 0, 0 }, Token);
+            Assert.Equal("OKOK", await ReadAsync(stream, 4));
+        }
+        Assert.Equal([Convert.ToBase64String([1, 0, 3, 97, 98, 99]), Convert.ToBase64String([1, 0, 0])], framed.Requests.Select(r => (string?)r["data"]));
+
+        var bad = await Assert.ThrowsAsync<MockException>(() => MockServer.StartFromJsonAsync("""{"protocol":"tcp","framing":{"type":"length","size":3}}""", Token));
+        Assert.Equal("'framing.size' must be 1, 2 or 4", bad.Errors[0].Message);
+    }
+
+    private static async Task<string> ReadAsync(NetworkStream stream, int count)
+    {
+        var buffer = new byte[count];
+        await stream.ReadExactlyAsync(buffer, Token);
+        return Encoding.UTF8.GetString(buffer);
+    }
+
+    [Fact]
     public async Task Bad_stubs_and_imposters_throw_with_mountebanks_errors()
     {
         await using var mock = await MockServer.StartAsync("tcp", Token);

@@ -30,6 +30,7 @@ internal sealed class Imposter : IAsyncDisposable
         Protocol = Js.ToText(definition["protocol"]);
         Binary = Protocol == "tcp" && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
         RecordRequests = Js.Truthy(definition["recordRequests"]);
+        Framing = Protocol == "tcp" ? TcpFraming.From(definition["framing"], Binary) : null;
         DefaultResponse = definition["defaultResponse"] as JsonObject;
         foreach (var stub in (definition["stubs"] as JsonArray ?? []).OfType<JsonObject>()) _stubs.Add(new Stub(stub));
     }
@@ -41,6 +42,9 @@ internal sealed class Imposter : IAsyncDisposable
     public bool Binary { get; }
 
     public bool RecordRequests { get; }
+
+    /// <summary>Where a tcp request ends, when the imposter says (beyond mountebank); null for each packet.</summary>
+    public TcpFraming? Framing { get; }
 
     public JsonObject? DefaultResponse { get; }
 
@@ -185,6 +189,7 @@ internal sealed class Imposter : IAsyncDisposable
             var result = new JsonObject { ["protocol"] = Protocol, ["port"] = Port };
             if (_header["name"] is JsonNode name) result["name"] = name.DeepClone();
             if (_header["defaultResponse"] is JsonNode defaultResponse) result["defaultResponse"] = defaultResponse.DeepClone();
+            if (_header["framing"] is JsonNode framing) result["framing"] = framing.DeepClone();
             if (!replayable) result["numberOfRequests"] = _numberOfRequests;
             var self = $"{baseUrl}/imposters/{Port}";
             if (list)

@@ -36,6 +36,17 @@ internal static class ImposterValidator
         var tcp = Js.ToText(protocol) == "tcp";
         errors.AddRange(ValidateStubs(request["stubs"], tcp, request["mode"] is JsonNode m && Js.ToText(m) == "binary"));
         if (request["endOfRequestResolver"] is JsonObject resolver && resolver.ContainsKey("inject")) errors.Add(Predicates.Injection(resolver));
+        if (tcp)
+        {
+            try
+            {
+                TcpFraming.From(request["framing"], request["mode"] is JsonNode b && Js.ToText(b) == "binary");
+            }
+            catch (MockError error)
+            {
+                errors.Add(error);
+            }
+        }
         if (tcp && request["mode"] is JsonNode mode && Js.ToText(mode) is not ("text" or "binary"))
             errors.Add(MockError.Validation("'mode' must be one of ['text', 'binary']"));
         return errors;

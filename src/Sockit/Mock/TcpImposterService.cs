@@ -21,53 +21,28 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
         var requestFrom = Imposter.SocketName(connection.RemoteEndpoint);
         var ip = connection.RemoteEndpoint.Host;
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
+        var pending = 0; // bytes of a frame not yet complete, at the start of buffer
         try
         {
             while (true)
             {
-                if (await connection.WaitReadableOrFailAsync(context.Stopping).ConfigureAwait(false) < 0) return;
-                var received = await connection.ReceiveOrFailAsync(buffer, context.Abort).ConfigureAwait(false);
+                if (pending == 0 && await connection.WaitReadableOrFailAsync(context.Stopping).ConfigureAwait(false) < 0) return;
+                if (pending == buffer.Length) buffer = Grow(buffer);
+                var received = await connection.ReceiveOrFailAsync(buffer.AsMemory(pending), context.Abort).ConfigureAwait(false);
                 if (received <= 0) return;
-                var packet = buffer.AsSpan(0, received);
-                var request = new JsonObject
+                var end = pending + received;
+                var start = 0;
+                while (start < end)
                 {
-                    ["requestFrom"] = requestFrom,
-                    ["ip"] = ip,
-                    ["data"] = imposter.Binary ? Convert.ToBase64String(packet) : Imposter.Utf8.GetString(packet),
-                };
-                context.Requests++;
-                byte[] reply;
-                try
-                {
-                    var response = await imposter.RespondAsync(request, null, context.Abort).ConfigureAwait(false);
-                    switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
-                    {
-                        case "CONNECTION_RESET_BY_PEER":
-                            // mountebank 2.9.1 destroys the socket, which the client sees as an orderly close.
-                            context.Outcome = "fault CONNECTION_RESET_BY_PEER";
-                            return;
-                        case "RANDOM_DATA_THEN_CLOSE":
-                            context.Outcome = "fault RANDOM_DATA_THEN_CLOSE";
-                            await connection.SendOrFailAsync(RandomData, context.Abort).ConfigureAwait(false);
-                            return;
-                    }
-                    var data = Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"];
-                    reply = Encode(data);
+                    // Without framing, each packet is a request, as in mountebank.
+                    var frame = imposter.Framing is null ? end - start : imposter.Framing.FrameLength(buffer.AsSpan(start, end - start));
+                    if (frame == 0 && end - start >= TcpFraming.MaxFrame) frame = end - start;
+                    if (frame == 0) break;
+                    if (!await RespondAsync(connection, context, buffer.AsMemory(start, frame), requestFrom, ip).ConfigureAwait(false)) return;
+                    start += frame;
                 }
-                catch (MockError error)
-                {
-                    reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray(error.ToJson()) }));
-                }
-                catch (MockErrors errors)
-                {
-                    reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray([.. errors.Errors.Select(e => e.ToJson())]) }));
-                }
-                catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
-                {
-                    // A bad regex or a value of the wrong type: an error for this request; the imposter goes on.
-                    reply = Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray(MockError.Validation(ex.Message).ToJson()) }));
-                }
-                if (reply.Length > 0 && await connection.SendOrFailAsync(reply, context.Abort).ConfigureAwait(false) < 0) return;
+                pending = end - start;
+                if (pending > 0 && start > 0) buffer.AsSpan(start, pending).CopyTo(buffer);
             }
         }
         catch (OperationCanceledException)
@@ -79,6 +54,61 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
             ArrayPool<byte>.Shared.Return(buffer);
         }
     }
+
+    private static byte[] Grow(byte[] buffer)
+    {
+        var larger = ArrayPool<byte>.Shared.Rent(Math.Min(buffer.Length * 2, TcpFraming.MaxFrame * 2));
+        buffer.CopyTo(larger, 0);
+        ArrayPool<byte>.Shared.Return(buffer);
+        return larger;
+    }
+
+    /// <summary>Answers one request; false when the connection is to end (a fault, or the client is gone).</summary>
+    private async Task<bool> RespondAsync(Connection connection, ConnectionContext context, ReadOnlyMemory<byte> packet, string requestFrom, string? ip)
+    {
+        var request = new JsonObject
+        {
+            ["requestFrom"] = requestFrom,
+            ["ip"] = ip,
+            ["data"] = imposter.Binary ? Convert.ToBase64String(packet.Span) : Imposter.Utf8.GetString(packet.Span),
+        };
+        context.Requests++;
+        byte[] reply;
+        try
+        {
+            var response = await imposter.RespondAsync(request, null, context.Abort).ConfigureAwait(false);
+            switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
+            {
+                case "CONNECTION_RESET_BY_PEER":
+                    // mountebank 2.9.1 destroys the socket, which the client sees as an orderly close.
+                    context.Outcome = "fault CONNECTION_RESET_BY_PEER";
+                    return false;
+                case "RANDOM_DATA_THEN_CLOSE":
+                    context.Outcome = "fault RANDOM_DATA_THEN_CLOSE";
+                    await connection.SendOrFailAsync(RandomData, context.Abort).ConfigureAwait(false);
+                    return false;
+            }
+            var data = Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"];
+            reply = Encode(data);
+        }
+        catch (MockError error)
+        {
+            reply = Errors([error]);
+        }
+        catch (MockErrors errors)
+        {
+            reply = Errors(errors.Errors);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
+        {
+            // A bad regex or a value of the wrong type: an error for this request; the imposter goes on.
+            reply = Errors([MockError.Validation(ex.Message)]);
+        }
+        return reply.Length == 0 || await connection.SendOrFailAsync(reply, context.Abort).ConfigureAwait(false) >= 0;
+    }
+
+    private static byte[] Errors(IEnumerable<MockError> errors) =>
+        Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)e.ToJson())]) }));
 
     private byte[] Encode(JsonNode? data)
     {
