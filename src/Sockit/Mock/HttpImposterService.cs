@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Sockit.Hosting;
 using Sockit.Http;
 using Sockit.Transport;
@@ -56,24 +55,8 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
                     return;
                 }
                 context.Requests++;
-                JsonObject response;
-                try
-                {
-                    response = await imposter.RespondAsync(request, rawUrl, context.Abort).ConfigureAwait(false);
-                }
-                catch (MockError error)
-                {
-                    response = ErrorResponse([error]);
-                }
-                catch (MockErrors errors)
-                {
-                    response = ErrorResponse(errors.Errors);
-                }
-                catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
-                {
-                    // A bad regex or a value of the wrong type: an error for this request, as mountebank's 500; the imposter goes on.
-                    response = ErrorResponse([MockError.Validation(ex.Message)]);
-                }
+                var (answer, errors) = await imposter.TryRespondAsync(request, rawUrl, context.Abort).ConfigureAwait(false);
+                var response = answer ?? ErrorResponse(errors!); // as mountebank's 500
                 switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
                 {
                     case "CONNECTION_RESET_BY_PEER":
@@ -99,7 +82,6 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
         ["statusCode"] = 500,
         ["headers"] = new JsonObject { ["content-type"] = "application/json" },
         ["body"] = Js.Stringify(new JsonObject { ["errors"] = new JsonArray([.. errors.Select(e => e.ToJson())]) }),
-        ["_raw"] = true,
     };
 
     /// <summary>mountebank's request JSON (httpRequest.js).</summary>

@@ -272,6 +272,30 @@ internal sealed class Imposter : IAsyncDisposable
         throw MockError.Validation("unrecognized response type", config);
     }
 
+    /// <summary>
+    /// <see cref="RespondAsync"/>, with a failure (a broken predicate, a bad regex, an unreachable proxy) given back as
+    /// mountebank's errors for this one request: the imposter goes on serving.
+    /// </summary>
+    public async Task<(JsonObject? Response, List<MockError>? Errors)> TryRespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (await RespondAsync(request, rawUrl, cancellationToken).ConfigureAwait(false), null);
+        }
+        catch (MockError error)
+        {
+            return (null, [error]);
+        }
+        catch (MockErrors errors)
+        {
+            return (null, errors.Errors);
+        }
+        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
+        {
+            return (null, [MockError.Validation(ex.Message)]);
+        }
+    }
+
     /// <summary>For --strict: the stub that came closest (most predicates matched) and the first predicate it failed.</summary>
     private string Closest(JsonObject request)
     {

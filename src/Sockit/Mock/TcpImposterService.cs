@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text.Json.Nodes;
-using System.Text.RegularExpressions;
 using Sockit.Hosting;
 using Sockit.Transport;
 
@@ -73,37 +72,24 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
             ["data"] = imposter.Binary ? Convert.ToBase64String(packet.Span) : Imposter.Utf8.GetString(packet.Span),
         };
         context.Requests++;
-        byte[] reply;
-        try
+        var (response, errors) = await imposter.TryRespondAsync(request, null, context.Abort).ConfigureAwait(false);
+        if (response is null)
         {
-            var response = await imposter.RespondAsync(request, null, context.Abort).ConfigureAwait(false);
-            switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
-            {
-                case "CONNECTION_RESET_BY_PEER":
-                    // mountebank 2.9.1 destroys the socket, which the client sees as an orderly close.
-                    context.Outcome = "fault CONNECTION_RESET_BY_PEER";
-                    return false;
-                case "RANDOM_DATA_THEN_CLOSE":
-                    context.Outcome = "fault RANDOM_DATA_THEN_CLOSE";
-                    await connection.SendOrFailAsync(RandomData, context.Abort).ConfigureAwait(false);
-                    return false;
-            }
-            var data = Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"];
-            reply = Encode(data);
+            var error = Errors(errors!);
+            return await connection.SendOrFailAsync(error, context.Abort).ConfigureAwait(false) >= 0;
         }
-        catch (MockError error)
+        switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
         {
-            reply = Errors([error]);
+            case "CONNECTION_RESET_BY_PEER":
+                // mountebank 2.9.1 destroys the socket, which the client sees as an orderly close.
+                context.Outcome = "fault CONNECTION_RESET_BY_PEER";
+                return false;
+            case "RANDOM_DATA_THEN_CLOSE":
+                context.Outcome = "fault RANDOM_DATA_THEN_CLOSE";
+                await connection.SendOrFailAsync(RandomData, context.Abort).ConfigureAwait(false);
+                return false;
         }
-        catch (MockErrors errors)
-        {
-            reply = Errors(errors.Errors);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
-        {
-            // A bad regex or a value of the wrong type: an error for this request; the imposter goes on.
-            reply = Errors([MockError.Validation(ex.Message)]);
-        }
+        var reply = Encode(Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"]);
         return reply.Length == 0 || await connection.SendOrFailAsync(reply, context.Abort).ConfigureAwait(false) >= 0;
     }
 
