@@ -9,7 +9,7 @@ namespace Sockit.Mock;
 /// connection host, with the imposters it creates: what <c>mb</c> is, without node. Imposters listen on the API's
 /// host (loopback unless asked otherwise) unless one names its own.
 /// </summary>
-public sealed class MockApi : IAsyncDisposable
+internal sealed class MockApi : IAsyncDisposable
 {
     private readonly ConnectionHost? _server;
     private readonly ImposterSet _imposters;
@@ -82,7 +82,7 @@ public sealed class MockApi : IAsyncDisposable
 }
 
 /// <summary>Options of a mock: where imposters listen, how many requests each keeps, and the API's host options.</summary>
-public sealed record MockOptions
+internal sealed record MockOptions
 {
     /// <summary>Where imposters listen unless one names its own host; by default the API's host.</summary>
     public string? ImposterHost { get; init; }
@@ -104,13 +104,4 @@ public sealed record MockOptions
 
     /// <summary>The API's host options (limits, access rules).</summary>
     public ServerOptions? Server { get; init; }
-}
-
-/// <summary>An imposter or a stub the mock refused, with each of mountebank's errors.</summary>
-public sealed class MockException : Exception
-{
-    internal MockException(List<MockError> errors) : base(string.Join("; ", errors.Select(e => e.Message))) => Errors = errors;
-
-    /// <summary>Every error, as mountebank reports them.</summary>
-    public IReadOnlyList<MockError> Errors { get; }
 }

@@ -27,7 +27,7 @@ public sealed class MockError : Exception
     public const string InvalidJson = "invalid JSON";
 
     /// <summary>Creates an error with mountebank's <paramref name="code"/>.</summary>
-    public MockError(string code, string message, JsonNode? source = null) : base(message)
+    internal MockError(string code, string message, JsonNode? source = null) : base(message)
     {
         Code = code;
         Source = source?.DeepClone();
@@ -45,7 +45,7 @@ public sealed class MockError : Exception
     internal static MockError Validation(string message, JsonNode? source = null) => new(BadData, message, source);
 
     /// <summary>The error as one entry of the API's <c>errors</c> array.</summary>
-    public JsonObject ToJson()
+    internal JsonObject ToJson()
     {
         var json = new JsonObject { ["code"] = Code, ["message"] = Message };
         if (Source is not null) json["source"] = Source.DeepClone();
