@@ -105,8 +105,8 @@ public sealed class MockServerTests
         }
         Assert.Equal([Convert.ToBase64String([1, 0, 3, 97, 98, 99]), Convert.ToBase64String([1, 0, 0])], framed.Requests.Select(r => (string?)r["data"]));
 
-        var bad = await Assert.ThrowsAsync<MockException>(() => MockServer.StartFromJsonAsync("""{"protocol":"tcp","framing":{"type":"length","size":3}}""", Token));
-        Assert.Equal("'framing.size' must be 1, 2 or 4", bad.Errors[0].Message);
+        var bad = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"tcp","framing":{"type":"length","size":3}}""", Token));
+        Assert.Equal("bad data: 'framing.size' must be 1, 2 or 4", bad.Message);
     }
 
     private static async Task<string> ReadAsync(NetworkStream stream, int count)
@@ -120,12 +120,12 @@ public sealed class MockServerTests
     public async Task Bad_stubs_and_imposters_throw_with_mountebanks_errors()
     {
         await using var mock = await MockServer.StartAsync("tcp", Token);
-        var unknown = Assert.Throws<MockException>(() => mock.AddStub("""{"predicates":[{"near":{"data":"x"}}],"responses":[{"is":{"data":"y"}}]}"""));
-        Assert.Equal("missing predicate", Assert.Single(unknown.Errors).Message);
-        Assert.Equal(MockError.BadData, unknown.Errors[0].Code);
-        var malformed = Assert.Throws<MockException>(() => mock.AddStub("""{"responses": [}"""));
+        var unknown = Assert.Throws<SockitException>(() => mock.AddStub("""{"predicates":[{"near":{"data":"x"}}],"responses":[{"is":{"data":"y"}}]}"""));
+        Assert.Equal("bad data: missing predicate", unknown.Message);
+        Assert.Equal(SockitError.InvalidArgument, unknown.Error);
+        var malformed = Assert.Throws<SockitException>(() => mock.AddStub("""{"responses": [}"""));
         Assert.Contains("line 1, column 16", malformed.Message, StringComparison.Ordinal);
-        var injection = await Assert.ThrowsAsync<MockException>(() => MockServer.StartFromJsonAsync("""{"protocol":"http","stubs":[{"responses":[{"inject":"function(){}"}]}]}""", Token));
-        Assert.Equal(MockError.InvalidInjection, injection.Errors[0].Code);
+        var injection = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"http","stubs":[{"responses":[{"inject":"function(){}"}]}]}""", Token));
+        Assert.StartsWith("invalid injection: ", injection.Message, StringComparison.Ordinal);
     }
 }

@@ -6,7 +6,7 @@ namespace Sockit.Mock;
 /// An error as mountebank's API reports it: a code (<c>bad data</c>, <c>resource conflict</c>, ...), a message, and
 /// sometimes the piece of the request it is about. The API answers <c>{"errors": [...]}</c> with these.
 /// </summary>
-public sealed class MockError : Exception
+internal sealed class MockError : Exception
 {
     /// <summary>mountebank's code for a validation failure.</summary>
     public const string BadData = "bad data";

@@ -1,7 +1,7 @@
 namespace Sockit.Mock;
 
 /// <summary>An imposter or a stub the mock refused, with each of mountebank's errors.</summary>
-public sealed class MockException : Exception
+internal sealed class MockException : Exception
 {
     internal MockException(List<MockError> errors) : base(string.Join("; ", errors.Select(e => e.Message))) => Errors = errors;
 

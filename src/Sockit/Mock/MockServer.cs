@@ -31,16 +31,24 @@ public sealed class MockServer : IAsyncDisposable
     public IReadOnlyList<JsonObject> Requests => _imposter.Requests;
 
     /// <summary>Starts an empty imposter of <paramref name="protocol"/> (<c>tcp</c> or <c>http</c>) on a free loopback port.</summary>
-    /// <exception cref="MockException">The protocol is not tcp or http.</exception>
+    /// <exception cref="SockitException">The protocol is not tcp or http.</exception>
     public static Task<MockServer> StartAsync(string protocol = "http", CancellationToken cancellationToken = default) =>
         StartAsync(new JsonObject { ["protocol"] = protocol }, cancellationToken);
 
     /// <summary>Starts an imposter from mountebank's JSON for one imposter (port 0 or none for a free port).</summary>
-    /// <exception cref="MockException">The JSON or the imposter is invalid.</exception>
+    /// <exception cref="SockitException">The JSON or the imposter is invalid.</exception>
     public static Task<MockServer> StartFromJsonAsync(string imposterJson, CancellationToken cancellationToken = default)
     {
-        var all = ParseImposters(imposterJson);
-        if (all.Count != 1) throw new MockException([MockError.Validation("StartFromJsonAsync takes one imposter")]);
+        List<JsonObject> all;
+        try
+        {
+            all = ParseImposters(imposterJson);
+        }
+        catch (MockException ex)
+        {
+            throw Refused(ex.Errors);
+        }
+        if (all.Count != 1) throw Refused([MockError.Validation("StartFromJsonAsync takes one imposter")]);
         return StartAsync(all[0], cancellationToken);
     }
 
@@ -53,12 +61,16 @@ public sealed class MockServer : IAsyncDisposable
         }
         catch (MockErrors errors)
         {
-            throw new MockException(errors.Errors);
+            throw Refused(errors.Errors);
         }
     }
 
+    /// <summary>mountebank's errors as the library's one exception: "bad data: missing predicate; ...".</summary>
+    private static SockitException Refused(IEnumerable<MockError> errors) =>
+        new(SockitError.InvalidArgument, string.Join("; ", errors.Select(e => $"{e.Code}: {e.Message}")));
+
     /// <summary>Adds a stub built fluently: <c>mock.Stub(s =&gt; s.Equals("path", "/hi").Is(200, "hello"))</c>.</summary>
-    /// <exception cref="MockException">The stub is invalid.</exception>
+    /// <exception cref="SockitException">The stub is invalid.</exception>
     public MockServer Stub(Action<StubBuilder> build)
     {
         ArgumentNullException.ThrowIfNull(build);
@@ -68,9 +80,18 @@ public sealed class MockServer : IAsyncDisposable
     }
 
     /// <summary>Adds a stub from mountebank's JSON (<c>{"predicates": [...], "responses": [...]}</c>).</summary>
-    /// <exception cref="MockException">The JSON or the stub is invalid.</exception>
-    public MockServer AddStub(string stubJson) =>
-        Add(Parse(stubJson) as JsonObject ?? throw new MockException([MockError.Validation("a stub is a JSON object")]));
+    /// <exception cref="SockitException">The JSON or the stub is invalid.</exception>
+    public MockServer AddStub(string stubJson)
+    {
+        try
+        {
+            return Add(Parse(stubJson) as JsonObject ?? throw new MockException([MockError.Validation("a stub is a JSON object")]));
+        }
+        catch (MockException ex)
+        {
+            throw Refused(ex.Errors);
+        }
+    }
 
     private MockServer Add(JsonObject stub)
     {
@@ -80,11 +101,11 @@ public sealed class MockServer : IAsyncDisposable
         }
         catch (MockErrors errors)
         {
-            throw new MockException(errors.Errors);
+            throw Refused(errors.Errors);
         }
         catch (MockError error)
         {
-            throw new MockException([error]);
+            throw Refused([error]);
         }
         return this;
     }
