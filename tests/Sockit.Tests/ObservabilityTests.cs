@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Sockit.Endpoints;
 using Sockit.Hosting;
+using Sockit.Mock;
 using Sockit.Proxies;
 using Sockit.Proxies.Faults;
 using Sockit.Servers;
@@ -56,15 +57,33 @@ public sealed class ObservabilityTests
         while (read < 4) read += await first.ReceiveAsync(buffer.AsMemory(read), Token);
 
         // A second connection from the same address is over the per-client limit: reset at accept.
-        await using var second = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
-        await Assert.ThrowsAsync<SockitException>(async () =>
+        // The reset may come while connecting or at the first read.
+        var reset = await Assert.ThrowsAsync<SockitException>(async () =>
         {
+            await using var second = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
             while (await second.ReceiveAsync(buffer, Token) > 0) { }
             throw new SockitException(SockitError.Other, "closed instead of reset");
         });
+        Assert.Equal(SockitError.ConnectionReset, reset.Error);
 
         Assert.Equal(1, metrics.Sum("sockit.connections.rejected", proxy.Listen.ToString(), ("reason", "per-client")));
         Assert.True(metrics.Sum("sockit.toxics.fired", null, ("type", "latency")) >= 1);
+    }
+
+    [Fact]
+    public async Task Meter_counts_mock_matches_and_misses()
+    {
+        using var metrics = new Measurements();
+        await using var mock = await MockServer.StartAsync("http", Token);
+        mock.Stub(s => s.Equals("path", "/known").Is(200, "ok"));
+        using var http = new HttpClient { BaseAddress = mock.Url };
+        Assert.Equal(200, (int)(await http.GetAsync("/known", Token)).StatusCode);
+        Assert.Equal(200, (int)(await http.GetAsync("/known", Token)).StatusCode);
+        await http.GetAsync("/unknown", Token); // mountebank's default response: 200 with an empty body
+
+        var port = ("sockit.mock.port", mock.Url.Port);
+        Assert.Equal(2, metrics.Sum("sockit.mock.matches", null, port));
+        Assert.Equal(1, metrics.Sum("sockit.mock.misses", null, port));
     }
 
     [Fact]
@@ -104,15 +123,15 @@ public sealed class ObservabilityTests
             _listener.Start();
         }
 
-        public long Sum(string name, string? endpoint, params (string Key, string Value)[] tags) =>
+        public long Sum(string name, string? endpoint, params (string Key, object Value)[] tags) =>
             (long)Matching(name, endpoint, tags).Sum(m => m.Value);
 
         public int Count(string name, string? endpoint) => Matching(name, endpoint, []).Count();
 
-        private IEnumerable<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string name, string? endpoint, (string Key, string Value)[] tags) =>
+        private IEnumerable<(string Name, double Value, KeyValuePair<string, object?>[] Tags)> Matching(string name, string? endpoint, (string Key, object Value)[] tags) =>
             _seen.Where(m => m.Name == name
                 && (endpoint is null || m.Tags.Any(t => t.Key == "sockit.endpoint" && (string?)t.Value == endpoint))
-                && tags.All(wanted => m.Tags.Any(t => t.Key == wanted.Key && (string?)t.Value == wanted.Value)));
+                && tags.All(wanted => m.Tags.Any(t => t.Key == wanted.Key && Equals(t.Value, wanted.Value))));
 
         public void Dispose() => _listener.Dispose();
     }

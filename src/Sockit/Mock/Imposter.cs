@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Sockit.Endpoints;
 using Sockit.Hosting;
+using Sockit.Observability;
 
 namespace Sockit.Mock;
 
@@ -260,6 +261,7 @@ internal sealed class Imposter : IAsyncDisposable
             config = matched?.NextResponse() ?? new JsonObject { ["is"] = new JsonObject() };
             if (matched is null && _options.OnUnmatched is { } unmatched) unmatched(request, Closest(request));
         }
+        (matched is null ? SockitMetrics.MockMisses : SockitMetrics.MockMatches).Add(1, new KeyValuePair<string, object?>("sockit.mock.port", Port));
         _options.OnRequest?.Invoke(request);
         if (Js.Truthy(config["is"]))
         {
