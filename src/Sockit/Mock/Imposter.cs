@@ -17,7 +17,8 @@ internal sealed class Imposter : IAsyncDisposable
 {
     private readonly object _sync = new();
     private readonly List<Stub> _stubs = [];
-    private readonly Queue<JsonObject> _requests = new();
+    // Recorded requests as their UTF-8 JSON: a parsed JsonObject costs a dictionary per node, several times the text.
+    private readonly Queue<byte[]> _requests = new();
     private readonly JsonObject _header;
     private readonly MockOptions _options;
     private ConnectionHost? _host;
@@ -100,7 +101,7 @@ internal sealed class Imposter : IAsyncDisposable
     {
         get
         {
-            lock (_sync) return [.. _requests.Select(r => (JsonObject)r.DeepClone())];
+            lock (_sync) return [.. _requests.Select(r => (JsonObject)JsonNode.Parse(r)!)];
         }
     }
 
@@ -200,7 +201,7 @@ internal sealed class Imposter : IAsyncDisposable
             }
             result["recordRequests"] = RecordRequests;
             if (Protocol == "tcp") result["mode"] = Binary ? "binary" : "text";
-            if (!replayable) result["requests"] = new JsonArray([.. _requests.Select(r => r.DeepClone())]);
+            if (!replayable) result["requests"] = new JsonArray([.. _requests.Select(r => JsonNode.Parse(r))]);
             var stubs = new JsonArray();
             for (var i = 0; i < _stubs.Count; i++)
             {
@@ -248,7 +249,7 @@ internal sealed class Imposter : IAsyncDisposable
                 var recorded = (JsonObject)request.DeepClone();
                 recorded["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
                 if (_options.MaxRecordedRequests > 0 && _requests.Count >= _options.MaxRecordedRequests) _requests.Dequeue();
-                _requests.Enqueue(recorded);
+                _requests.Enqueue(Encoding.UTF8.GetBytes(recorded.ToJsonString()));
             }
             foreach (var stub in _stubs)
             {
