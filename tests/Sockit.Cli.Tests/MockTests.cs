@@ -378,6 +378,46 @@ public sealed class MockTests(MountebankFixture peers)
         }
     }
 
+    [Fact]
+    public async Task Https_imposters_answer_over_tls_as_mountebank_does()
+    {
+        peers.SkipUnlessReady();
+        var (mb, sockit) = await peers.CreateBothAsync("""{"protocol":"https","stubs":[{"predicates":[{"equals":{"path":"/secure"}}],"responses":[{"is":{"statusCode":201,"body":"over tls"}}]}]}""");
+        try
+        {
+            const string request = "GET /secure HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n";
+            var expected = MountebankFixture.WithoutDate(await HttpsExchangeAsync(mb, request));
+            var actual = MountebankFixture.WithoutDate(await HttpsExchangeAsync(sockit, request));
+            Assert.StartsWith("HTTP/1.1 201", expected, StringComparison.Ordinal);
+            Assert.True(expected == actual, $"--- mountebank\n{expected}\n--- sockit\n{actual}");
+        }
+        finally
+        {
+            await peers.DeleteBothAsync(mb, sockit);
+        }
+    }
+
+    /// <summary>One HTTP exchange over TLS, trusting whatever certificate the imposter has (both make up their own).</summary>
+    private static async Task<byte[]> HttpsExchangeAsync(int port, string request)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync("127.0.0.1", port);
+        await using var ssl = new System.Net.Security.SslStream(client.GetStream(), false, (_, _, _, _) => true);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, timeout.Token);
+        await ssl.WriteAsync(Encoding.UTF8.GetBytes(request), timeout.Token);
+        var all = new MemoryStream();
+        try
+        {
+            await ssl.CopyToAsync(all, timeout.Token);
+        }
+        catch (IOException)
+        {
+            // a close without close_notify: what came before it is the answer
+        }
+        return all.ToArray();
+    }
+
     private static async Task AssertSameTcpReplyAsync(int mb, int sockit, string request)
     {
         var expected = await MountebankFixture.TcpExchangeAsync(mb, Encoding.UTF8.GetBytes(request));

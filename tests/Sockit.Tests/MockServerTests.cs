@@ -11,6 +11,29 @@ public sealed class MockServerTests
     private static CancellationToken Token => TestContext.Current.CancellationToken;
 
     [Fact]
+    public async Task An_https_mock_answers_over_tls_and_a_tls_mock_answers_raw_data_over_tls()
+    {
+        await using var https = await MockServer.StartAsync("https", Token);
+        https.Stub(s => s.Equals("path", "/secure").Is(200, "over tls"));
+        using var handler = new HttpClientHandler { ServerCertificateCustomValidationCallback = (_, _, _, _) => true }; // the made-up localhost certificate
+        using var http = new HttpClient(handler) { BaseAddress = https.Url };
+        Assert.Equal("https", https.Url.Scheme);
+        Assert.Equal("over tls", await http.GetStringAsync("/secure", Token));
+        Assert.Equal("/secure", (string?)Assert.Single(https.Requests)["path"]);
+
+        await using var tls = await MockServer.StartAsync("tls", Token);
+        tls.Stub(s => s.Equals("data", "PING\n").Reply("PONG\n"));
+        using var client = new TcpClient();
+        await client.ConnectAsync(IPAddress.Loopback, tls.Port, Token);
+        await using var ssl = new System.Net.Security.SslStream(client.GetStream(), false, (_, _, _, _) => true);
+        await ssl.AuthenticateAsClientAsync(new System.Net.Security.SslClientAuthenticationOptions { TargetHost = "localhost" }, Token);
+        await ssl.WriteAsync("PING\n"u8.ToArray(), Token);
+        var reply = new byte[5];
+        await ssl.ReadExactlyAsync(reply, Token);
+        Assert.Equal("PONG\n", Encoding.UTF8.GetString(reply));
+    }
+
+    [Fact]
     public async Task An_http_mock_answers_fluent_stubs_and_records_the_requests()
     {
         await using var mock = await MockServer.StartAsync("http", Token);

@@ -30,15 +30,18 @@ internal sealed class Imposter : IAsyncDisposable
         _header.Remove("stubs");
         _options = options;
         Protocol = Js.ToText(definition["protocol"]);
-        Binary = Protocol == "tcp" && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
+        Binary = IsTcp && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
         RecordRequests = Js.Truthy(definition["recordRequests"]);
-        Framing = Protocol == "tcp" ? TcpFraming.From(definition["framing"], Binary) : null;
+        Framing = IsTcp ? TcpFraming.From(definition["framing"], Binary) : null;
         DefaultResponse = definition["defaultResponse"] as JsonObject;
         foreach (var stub in (definition["stubs"] as JsonArray ?? []).OfType<JsonObject>()) _stubs.Add(new Stub(stub));
     }
 
     /// <summary>tcp or http.</summary>
     public string Protocol { get; }
+
+    /// <summary>tcp, or tls (tcp behind a TLS handshake): raw data, not HTTP.</summary>
+    public bool IsTcp => Protocol is "tcp" or "tls";
 
     /// <summary>A tcp imposter in binary mode: data is base64.</summary>
     public bool Binary { get; }
@@ -65,12 +68,13 @@ internal sealed class Imposter : IAsyncDisposable
         var imposter = new Imposter(definition, options);
         var port = definition["port"] is JsonNode p && Js.TryInteger(p, out var n) ? (int)n : 0;
         var bindHost = definition["host"] is JsonNode h ? Js.ToText(h) : host;
-        IConnectionService service = imposter.Protocol == "tcp" ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
+        IConnectionService service = imposter.IsTcp ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
+        var tls = imposter.Protocol is "https" or "tls" ? TlsOptions(definition) : null;
         try
         {
             // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
-            imposter._host = await ConnectionHost.StartAsync(Endpoint.ForHost(TransportKind.Tcp, bindHost, port), service,
-                new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer }, null, cancellationToken).ConfigureAwait(false);
+            imposter._host = await ConnectionHost.StartAsync(Endpoint.ForHost(TransportKind.Tcp, bindHost, port).WithTls(tls is not null), service,
+                new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer, Tls = tls }, null, cancellationToken).ConfigureAwait(false);
         }
         catch (SockitException ex) when (ex.Error == SockitError.AddressInUse)
         {
@@ -85,6 +89,23 @@ internal sealed class Imposter : IAsyncDisposable
             throw new MockErrors([new MockError("cannot start server", ex.Message)]);
         }
         return imposter;
+    }
+
+    /// <summary>
+    /// mountebank's https imposter takes its certificate as PEM text in <c>cert</c> and <c>key</c>; without them it has
+    /// one of its own, as we do (a certificate for localhost made in memory).
+    /// </summary>
+    private static Tls.TlsServerOptions TlsOptions(JsonObject definition)
+    {
+        if (definition["cert"] is not JsonNode cert || definition["key"] is not JsonNode key) return Tls.TlsServerOptions.ForLocalhost();
+        try
+        {
+            return new Tls.TlsServerOptions { Certificate = System.Security.Cryptography.X509Certificates.X509Certificate2.CreateFromPem(Js.ToText(cert), Js.ToText(key)) };
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            throw new MockErrors([MockError.Validation($"cert and key are not a PEM certificate and its private key: {ex.Message}")]);
+        }
     }
 
     /// <summary>Stops listening and closes every connection.</summary>
@@ -165,7 +186,7 @@ internal sealed class Imposter : IAsyncDisposable
 
     private void ThrowIfInvalid(JsonArray stubs)
     {
-        var errors = ImposterValidator.ValidateStubs(stubs, Protocol == "tcp", Binary);
+        var errors = ImposterValidator.ValidateStubs(stubs, IsTcp, Binary);
         if (errors.Count > 0) throw new MockErrors(errors);
     }
 
@@ -200,7 +221,7 @@ internal sealed class Imposter : IAsyncDisposable
                 return result;
             }
             result["recordRequests"] = RecordRequests;
-            if (Protocol == "tcp") result["mode"] = Binary ? "binary" : "text";
+            if (IsTcp) result["mode"] = Binary ? "binary" : "text";
             if (!replayable) result["requests"] = new JsonArray([.. _requests.Select(r => JsonNode.Parse(r))]);
             var stubs = new JsonArray();
             for (var i = 0; i < _stubs.Count; i++)
@@ -331,7 +352,7 @@ internal sealed class Imposter : IAsyncDisposable
     {
         var mode = Js.ToText(proxy["mode"]) is "proxyAlways" or "proxyTransparent" ? Js.ToText(proxy["mode"]) : "proxyOnce";
         var started = Environment.TickCount64;
-        var response = Protocol == "tcp"
+        var response = IsTcp
             ? await MockProxy.TcpAsync(Js.ToText(proxy["to"]), request, Binary, proxy, cancellationToken).ConfigureAwait(false)
             : await MockProxy.HttpAsync(Js.ToText(proxy["to"]), request, rawUrl, proxy, cancellationToken).ConfigureAwait(false);
         response["_proxyResponseTime"] = Environment.TickCount64 - started;
@@ -356,7 +377,7 @@ internal sealed class Imposter : IAsyncDisposable
                 {
                     // mountebank keeps this response by reference, so the stub shows the headers as they were sent
                     // (Content-Length corrected, Connection added); a new stub is a copy taken before.
-                    if (Protocol == "http" && recorded["is"] is JsonObject sent) sent["headers"] = HttpImposterService.Finish(sent, DefaultResponse).Headers;
+                    if (!IsTcp && recorded["is"] is JsonObject sent) sent["headers"] = HttpImposterService.Finish(sent, DefaultResponse).Headers;
                     same.AddResponse(recorded);
                 }
                 else _stubs.Add(new Stub(newStub));

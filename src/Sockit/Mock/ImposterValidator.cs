@@ -31,9 +31,9 @@ internal static class ImposterValidator
             errors.Add(MockError.Validation("invalid value for 'port'"));
         var protocol = request["protocol"];
         if (protocol is null) errors.Add(MockError.Validation("'protocol' is a required field"));
-        else if (Js.ToText(protocol) is not ("tcp" or "http")) errors.Add(MockError.Validation($"the {Js.ToText(protocol)} protocol is not yet supported"));
+        else if (Js.ToText(protocol) is not ("tcp" or "http" or "https" or "tls")) errors.Add(MockError.Validation($"the {Js.ToText(protocol)} protocol is not yet supported"));
         if (errors.Count > 0) return errors;
-        var tcp = Js.ToText(protocol) == "tcp";
+        var tcp = Js.ToText(protocol) is "tcp" or "tls";
         errors.AddRange(ValidateStubs(request["stubs"], tcp, request["mode"] is JsonNode m && Js.ToText(m) == "binary"));
         if (request["endOfRequestResolver"] is JsonObject resolver && resolver.ContainsKey("inject")) errors.Add(Predicates.Injection(resolver));
         if (tcp)

@@ -24,14 +24,17 @@ public sealed class MockServer : IAsyncDisposable
     /// <summary>Where it listens.</summary>
     public Endpoint LocalEndpoint => _imposter.LocalEndpoint;
 
-    /// <summary>http://127.0.0.1:port, for an http imposter.</summary>
-    public Uri Url => new($"http://{LocalEndpoint.Host}:{Port}/");
+    /// <summary>http://127.0.0.1:port, or https:// for an https imposter.</summary>
+    public Uri Url => new($"{(_imposter.Protocol == "https" ? "https" : "http")}://{LocalEndpoint.Host}:{Port}/");
 
     /// <summary>The requests received so far, oldest first, as mountebank's request JSON (<c>path</c>, <c>body</c>, <c>data</c>, ...).</summary>
     public IReadOnlyList<JsonObject> Requests => _imposter.Requests;
 
-    /// <summary>Starts an empty imposter of <paramref name="protocol"/> (<c>tcp</c> or <c>http</c>) on a free loopback port.</summary>
-    /// <exception cref="SockitException">The protocol is not tcp or http.</exception>
+    /// <summary>
+    /// Starts an empty imposter of <paramref name="protocol"/> on a free loopback port: <c>tcp</c>, <c>http</c>,
+    /// <c>https</c> (http over TLS with a certificate for localhost made in memory) or <c>tls</c> (tcp over TLS).
+    /// </summary>
+    /// <exception cref="SockitException">The protocol is none of those.</exception>
     public static Task<MockServer> StartAsync(string protocol = "http", CancellationToken cancellationToken = default) =>
         StartAsync(new JsonObject { ["protocol"] = protocol }, cancellationToken);
 
