@@ -110,6 +110,12 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         catch (Exception ex) when (ex is IOException or SockitException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
         {
         }
+        catch (Exception ex) when (ex is System.Security.Cryptography.CryptographicException or System.Security.Authentication.AuthenticationException)
+        {
+            // The peer's alert got here first (TLS 1.3 refuses a client certificate after the handshake): keep it for the
+            // reader to report in words; closing must not throw.
+            _writeError ??= TlsFailures.Translate(ex);
+        }
         connection.RawShutdownSend();
     }
 
@@ -124,8 +130,10 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
                 if (!sent.IsCompleted) sent.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
                 else _ = sent.Exception;
             }
-            catch (Exception ex) when (ex is IOException or SockitException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
+            catch (Exception ex) when (ex is IOException or SockitException or ObjectDisposedException or InvalidOperationException or NotSupportedException
+                or System.Security.Cryptography.CryptographicException or System.Security.Authentication.AuthenticationException)
             {
+                // A close that cannot send close_notify (the peer already failed the session) is still a close.
             }
         }
     }
