@@ -38,20 +38,10 @@ public sealed record ServerOptions
     /// <summary>
     /// Where a server logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest), and each finished connection at <c>Information</c>. Null logs nothing.
     /// </summary>
-    public ILogger? Logger
-    {
-        get;
-        init
-        {
-            field = value;
-            _loggedCalls = value is null ? null : new LoggingSocketTracer(value);
-            _loggedConnections = value is null ? null : record => SockitLog.ConnectionEnded(value, record);
-        }
-    }
+    public ILogger? Logger { get; init; }
 
     /// <summary>Receives every socket call, or null (then the <see cref="Logger"/>'s tracer, if any).</summary>
-    internal ISocketTracer? Tracer { get => field ?? _loggedCalls; init; }
-    private ISocketTracer? _loggedCalls;
+    internal ISocketTracer? Tracer { get => field ?? LoggingSocketTracer.For(Logger); init; }
 
     /// <summary>Permissions for a Unix socket file.</summary>
     public UnixFileMode? UnixFileMode { get; init; }
@@ -60,6 +50,5 @@ public sealed record ServerOptions
     public HttpEchoOptions Http { get; init; } = new();
 
     /// <summary>Told about each finished connection (or datagram), for a log. Called from many threads.</summary>
-    internal Action<ConnectionRecord>? OnConnection { get => field ?? _loggedConnections; init; }
-    private Action<ConnectionRecord>? _loggedConnections;
+    internal Action<ConnectionRecord>? OnConnection { get => field ?? LoggingSocketTracer.ConnectionLogFor(Logger); init; }
 }

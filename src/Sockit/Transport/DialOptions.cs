@@ -21,17 +21,8 @@ public sealed record DialOptions
     /// <summary>
     /// Where a client logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest). Null logs nothing.
     /// </summary>
-    public ILogger? Logger
-    {
-        get;
-        init
-        {
-            field = value;
-            _loggedCalls = value is null ? null : new LoggingSocketTracer(value);
-        }
-    }
+    public ILogger? Logger { get; init; }
 
     /// <summary>Receives every socket call, or null (then the <see cref="Logger"/>'s tracer, if any).</summary>
-    internal ISocketTracer? Tracer { get => field ?? _loggedCalls; init; }
-    private ISocketTracer? _loggedCalls;
+    internal ISocketTracer? Tracer { get => field ?? LoggingSocketTracer.For(Logger); init; }
 }

@@ -18,19 +18,10 @@ public sealed record ListenerOptions
     /// <summary>
     /// Where a listener logs: each socket call at <c>Trace</c> level (data calls) or <c>Debug</c> (the rest). Null logs nothing.
     /// </summary>
-    public ILogger? Logger
-    {
-        get;
-        init
-        {
-            field = value;
-            _loggedCalls = value is null ? null : new LoggingSocketTracer(value);
-        }
-    }
+    public ILogger? Logger { get; init; }
 
     /// <summary>Receives every socket call, or null (then the <see cref="Logger"/>'s tracer, if any).</summary>
-    internal ISocketTracer? Tracer { get => field ?? _loggedCalls; init; }
-    private ISocketTracer? _loggedCalls;
+    internal ISocketTracer? Tracer { get => field ?? LoggingSocketTracer.For(Logger); init; }
 
     /// <summary>Permissions for a Unix socket file, such as 0600 for the owner only; null keeps the umask's.</summary>
     public UnixFileMode? UnixFileMode { get; init; }
