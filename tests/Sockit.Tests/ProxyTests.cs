@@ -94,4 +94,25 @@ public sealed class ProxyTests
         await proxy.StopAsync(Token);
         Assert.Contains("upstream failed: connection refused", Assert.Single(records).Outcome, StringComparison.Ordinal);
     }
+
+    /// <summary>The library's way to toxiproxy's API: a collection serves it, and it stops with the collection.</summary>
+    [Fact]
+    public async Task A_collection_serves_toxiproxys_api_until_it_stops()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var proxies = new ProxyCollection();
+        var proxy = await proxies.AddAsync("db", Endpoint.Parse("127.0.0.1:0"), echo.LocalEndpoint, cancellationToken: Token);
+        var api = await proxies.StartApiAsync(Endpoint.Parse("127.0.0.1:0"), Token);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://{api}/") };
+
+        var listed = await http.GetStringAsync("proxies", Token);
+        Assert.Contains("\"db\"", listed, StringComparison.Ordinal);
+        Assert.Contains($"\"upstream\":\"{echo.LocalEndpoint}\"", listed.Replace(" ", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        using var toxic = await http.PostAsync("proxies/db/toxics", new StringContent("""{"type":"latency","attributes":{"latency":5}}"""), Token);
+        Assert.Equal(System.Net.HttpStatusCode.OK, toxic.StatusCode);
+        Assert.Equal("latency", Assert.Single(proxy.Faults.Toxics).Type);
+
+        await proxies.StopAsync(Token);
+        await Assert.ThrowsAsync<SockitException>(() => Dialer.ConnectAsync(api, cancellationToken: Token)); // the API went with it
+    }
 }

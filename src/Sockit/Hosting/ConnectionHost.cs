@@ -199,6 +199,8 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         HostLimit.PerClient => "per-client",
         HostLimit.HeadTimeout => "head-timeout",
         HostLimit.TooLarge => "too-large",
+        HostLimit.HandshakeTimeout => "handshake-timeout",
+        HostLimit.TlsRefused => "tls-refused",
         _ => limit.ToString().ToLowerInvariant(),
     })];
 

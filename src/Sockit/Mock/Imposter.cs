@@ -56,6 +56,9 @@ internal sealed class Imposter : IAsyncDisposable
     /// <summary>The port it listens on.</summary>
     public int Port => _host!.LocalEndpoint.Port;
 
+    // The metrics' tag, made once the port is known: a boxed port per request would allocate on the hot path.
+    private KeyValuePair<string, object?> _portTag;
+
     /// <summary>Where it listens.</summary>
     public Endpoint LocalEndpoint => _host!.LocalEndpoint;
 
@@ -70,11 +73,13 @@ internal sealed class Imposter : IAsyncDisposable
         var bindHost = definition["host"] is JsonNode h ? Js.ToText(h) : host;
         IConnectionService service = imposter.IsTcp ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
         var tls = imposter.Protocol is "https" or "tls" ? TlsOptions(definition) : null;
+        imposter._portTag = new("sockit.mock.port", port); // the asked-for port until the bound one is known
         try
         {
             // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
             imposter._host = await ConnectionHost.StartAsync(Endpoint.ForHost(TransportKind.Tcp, bindHost, port).WithTls(tls is not null), service,
                 new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer, Tls = tls }, null, cancellationToken).ConfigureAwait(false);
+            imposter._portTag = new("sockit.mock.port", imposter.Port);
         }
         catch (SockitException ex) when (ex.Error == SockitError.AddressInUse)
         {
@@ -283,7 +288,7 @@ internal sealed class Imposter : IAsyncDisposable
             config = matched?.NextResponse() ?? new JsonObject { ["is"] = new JsonObject() };
             if (matched is null && _options.OnUnmatched is { } unmatched) unmatched(request, Closest(request));
         }
-        (matched is null ? SockitMetrics.MockMisses : SockitMetrics.MockMatches).Add(1, new KeyValuePair<string, object?>("sockit.mock.port", Port));
+        (matched is null ? SockitMetrics.MockMisses : SockitMetrics.MockMatches).Add(1, _portTag);
         _options.OnRequest?.Invoke(request);
         if (Js.Truthy(config["is"]))
         {

@@ -1,6 +1,5 @@
 using System.Buffers;
 using System.Text;
-using System.Text.Encodings.Web;
 using System.Text.Json;
 using Sockit.Hosting;
 using Sockit.Http;
@@ -18,7 +17,6 @@ internal sealed class MockApiService(MockRouter router) : IConnectionService
         KeepAliveTimeout = TimeSpan.FromSeconds(60),
     };
 
-    private static readonly JsonSerializerOptions Pretty = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping, WriteIndented = true, IndentSize = 2 };
 
     public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
@@ -48,7 +46,7 @@ internal sealed class MockApiService(MockRouter router) : IConnectionService
                 });
                 close = true;
             }
-            var json = Encoding.UTF8.GetBytes(answer.Body.ToJsonString(Pretty));
+            var json = Encoding.UTF8.GetBytes(answer.Body.ToJsonString(MockServer.PrettyJson));
             output.ResetWrittenCount();
             HttpWriter.StatusLine(output, answer.Status);
             output.Write("Content-Type: application/json; charset=utf-8\r\n"u8);
