@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Sockit.Testing;
 
 namespace Sockit.Cli.Tests;
 
@@ -27,7 +28,7 @@ public sealed class PackageTests
             Assert.True(File.Exists(Path.Combine(feed, $"Sockit.{version}.snupkg")), "the symbols package is missing");
 
             Directory.CreateDirectory(project);
-            var templates = Path.Combine(Repository.TestSources, "CleanProject");
+            var templates = Path.Combine(Repository.TestSources("Sockit.Cli.Tests"), "CleanProject");
             File.WriteAllText(Path.Combine(project, "CleanProject.csproj"),
                 File.ReadAllText(Path.Combine(templates, "CleanProject.csproj.txt")).Replace("$(SockitVersion)", version, StringComparison.Ordinal));
             File.Copy(Path.Combine(templates, "ProxyLatencyTests.cs.txt"), Path.Combine(project, "ProxyLatencyTests.cs"));

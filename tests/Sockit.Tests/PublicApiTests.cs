@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using Sockit.Testing;
 using PublicApiGenerator;
 using Sockit.Endpoints;
 
@@ -20,8 +20,8 @@ public sealed class PublicApiTests
             ExcludeAttributes = ["System.Runtime.Versioning.TargetFrameworkAttribute", "System.Reflection.AssemblyMetadataAttribute",
                 "System.Runtime.CompilerServices.InternalsVisibleToAttribute"],
         }).ReplaceLineEndings("\n");
-        var approvedPath = Path.Combine(SourceDirectory(), "PublicApi.approved.txt");
-        var receivedPath = Path.Combine(SourceDirectory(), "PublicApi.received.txt");
+        var approvedPath = Path.Combine(Repository.TestSources("Sockit.Tests"), "PublicApi.approved.txt");
+        var receivedPath = Path.Combine(Repository.TestSources("Sockit.Tests"), "PublicApi.received.txt");
         var approved = File.Exists(approvedPath) ? File.ReadAllText(approvedPath).ReplaceLineEndings("\n") : "";
         if (actual == approved)
         {
@@ -52,6 +52,4 @@ public sealed class PublicApiTests
             .Select(t => t.FullName).Distinct().ToList();
         Assert.Empty(foreign);
     }
-
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path)!;
 }
