@@ -42,6 +42,27 @@ public sealed class TransportTests
         Assert.Equal(request.Length, client.BytesSent);
     }
 
+    /// <summary>
+    /// The kernel says "reset" once and EOF after it; a wait's peek that met the reset must not leave the receive to
+    /// report an orderly EOF (a relay would turn the upstream's RST into a FIN for its client).
+    /// </summary>
+    [Fact]
+    public async Task A_reset_stays_a_reset_after_a_wait_and_on_every_later_receive()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var accepting = listener.AcceptAsync(Token);
+        await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        var server = await accepting;
+        server.Reset();
+        var buffer = new byte[16];
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            await client.WaitReadableOrFailAsync(Token);
+            Assert.Equal(-1, await client.ReceiveOrFailAsync(buffer, Token));
+            Assert.Equal(SockitError.ConnectionReset, Assert.IsType<SockitException>(client.LastError()).Error);
+        }
+    }
+
     [Fact]
     public async Task Unix_listener_removes_its_socket_file()
     {

@@ -312,6 +312,10 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     {
         private Memory<byte> _buffer;
 
+        // The kernel reports a reset once (recv clears the socket's error, even a peek's) and EOF after it. Kept here,
+        // a wait's peek that met the reset cannot turn the receive after it into an orderly EOF (a relay would pass a FIN).
+        private SocketError _failure;
+
         public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken, bool throws = true)
         {
             _buffer = buffer;
@@ -341,6 +345,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 Result = 0; // a readable edge just came: that is all a wait asks
                 return IoStatus.Done;
             }
+            if (_failure != SocketError.Success)
+            {
+                Error = _failure;
+                return IoStatus.Failed;
+            }
             byte peek;
             var length = _buffer.Length;
             try
@@ -366,7 +375,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                     var error = Libc.LastError();
                     if (error == SocketError.Interrupted) continue;
                     if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
-                    Error = error;
+                    Error = _failure = error;
                     return IoStatus.Failed;
                 }
             }
