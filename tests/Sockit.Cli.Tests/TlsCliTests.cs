@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Sockit.Testing;
 
 namespace Sockit.Cli.Tests;
@@ -77,10 +78,12 @@ public sealed class TlsCliTests : IDisposable
         var (cert, key) = await OpensslReqAsync();
         foreach (var withCertificate in new[] { true, false })
         {
-            var port = Ports.Free().ToString(CultureInfo.InvariantCulture);
-            await using var server = ChildProcess.Start(Peers.Require("openssl"), ["s_server", "-accept", port, "-cert", cert, "-key", key,
-                "-Verify", "1", "-CAfile", File("ca.pem"), "-verify_return_error", "-rev", "-naccept", "1", "-quiet"]);
-            await Ports.WaitForTcpListenerAsync(int.Parse(port, CultureInfo.InvariantCulture));
+            // Port 0, and the port s_server prints once it listens: a port picked for it beforehand could be taken by
+            // another test's server in between, and the handshake would go to the wrong server.
+            await using var server = ChildProcess.Start(Peers.Require("openssl"), ["s_server", "-accept", "127.0.0.1:0", "-cert", cert, "-key", key,
+                "-Verify", "1", "-CAfile", File("ca.pem"), "-verify_return_error", "-rev", "-naccept", "1"]);
+            var port = Regex.Match(await server.WaitForStdoutTextAsync(text => Regex.IsMatch(text, @"ACCEPT 127\.0\.0\.1:\d+\n")),
+                @"ACCEPT 127\.0\.0\.1:(\d+)").Groups[1].Value;
             string[] client = withCertificate ? ["--cert", File("cert.pem"), "--key", File("key.pem")] : [];
             var (exit, stdout, stderr) = await SockitCli.RunAsync("hello\n", ["connect", $"tls://127.0.0.1:{port}", "--ca", cert, .. client]);
             if (withCertificate)
