@@ -121,7 +121,7 @@ public sealed class TlsTests
     [Fact]
     public async Task A_handshake_that_never_finishes_is_cut_and_costs_others_nothing()
     {
-        var options = new ServerOptions { Tls = ServerTls() with { HandshakeTimeout = TimeSpan.FromMilliseconds(500) } };
+        var options = new ServerOptions { Tls = ServerTls() with { HandshakeTimeout = TimeSpan.FromSeconds(3) } };
         await using var server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("tls://127.0.0.1:0"), options, Token);
         await using var silent = await Dialer.ConnectAsync(server.LocalEndpoint.WithTls(false), cancellationToken: Token);
 
@@ -132,7 +132,8 @@ public sealed class TlsTests
             Assert.Equal("meanwhile", Encoding.ASCII.GetString(await other.ReadToEndAsync()));
             await sending;
         }
-        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(500), "the other client waited for the silent one");
+        // Well inside the silent client's 3 s: a first handshake in a fresh process on a loaded machine can take a while.
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(2.5), "the other client waited for the silent one");
 
         Assert.Equal(0, await silent.ReceiveAsync(new byte[16], Token)); // closed by the server at the timeout
         var summary = await server.StopAsync(Token);
