@@ -10,19 +10,22 @@ namespace Sockit.Proxies;
 internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IConnectionService
 {
     private long _connections;
+    private DialOptions? _dial;
 
     public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
+        // The same for every connection of this server: made once, not once per client.
+        var dial = _dial is { } made && made.Tracer == context.Options.Tracer ? made : _dial = new DialOptions
+        {
+            ConnectTimeout = options.ConnectTimeout,
+            Tracer = context.Options.Tracer,
+            NoDelay = upstream.Transport == TransportKind.Tcp,
+            Tls = options.UpstreamTls,
+        };
         Connection onward;
         try
         {
-            onward = await Dialer.ConnectAsync(upstream, new DialOptions
-            {
-                ConnectTimeout = options.ConnectTimeout,
-                Tracer = context.Options.Tracer,
-                NoDelay = upstream.Transport == TransportKind.Tcp,
-                Tls = options.UpstreamTls,
-            }, context.Abort).ConfigureAwait(false);
+            onward = await Dialer.ConnectAsync(upstream, dial, context.Abort).ConfigureAwait(false);
         }
         catch (SockitException ex)
         {

@@ -431,19 +431,20 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             }
         }
 
-        /// <summary>The handshake has failed when SO_ERROR says so, succeeded when the socket has a peer, else goes on.</summary>
+        /// <summary>
+        /// The handshake has succeeded when the socket has a peer, failed when SO_ERROR says so, else goes on. The peer
+        /// is asked first: one system call for a connect that worked, which under connection churn is nearly all of them.
+        /// </summary>
         private IoStatus AttemptConnect(bool afterEdge)
         {
-            int error = 0, length = 4;
-            if (Libc.GetSockOpt(owner._handle, Libc.SolSocket, Libc.SoError, &error, &length) != 0) error = Marshal.GetLastPInvokeError();
-            if (error != 0)
-            {
-                Error = Libc.ToSocketError(error);
-                return IoStatus.Failed;
-            }
             var peer = stackalloc byte[SocketAddresses.MaxSize];
             var peerLength = SocketAddresses.MaxSize;
-            return Libc.GetPeerName(owner._handle, peer, &peerLength) == 0 ? IoStatus.Done : IoStatus.WouldBlock;
+            if (Libc.GetPeerName(owner._handle, peer, &peerLength) == 0) return IoStatus.Done;
+            int error = 0, length = 4;
+            if (Libc.GetSockOpt(owner._handle, Libc.SolSocket, Libc.SoError, &error, &length) != 0) error = Marshal.GetLastPInvokeError();
+            if (error == 0) return IoStatus.WouldBlock;
+            Error = Libc.ToSocketError(error);
+            return IoStatus.Failed;
         }
 
         private IoStatus AttemptSend()

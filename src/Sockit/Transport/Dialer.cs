@@ -59,8 +59,9 @@ public static class Dialer
         foreach (var address in addresses)
         {
             var family = SocketAddresses.FamilyOf(address);
+            // The call's description is made only for a trace: a proxy under connection churn dials thousands of times a second.
             var socket = Traced.CreateNonBlocking(family, Libc.SockStream, endpoint.Transport == TransportKind.Tcp ? Libc.IpprotoTcp : 0,
-                $"{FamilyName(family)}, SOCK_STREAM, {(endpoint.Transport == TransportKind.Tcp ? "IPPROTO_TCP" : "0")}", options.Tracer);
+                options.Tracer is null ? "" : $"{FamilyName(family)}, SOCK_STREAM, {(endpoint.Transport == TransportKind.Tcp ? "IPPROTO_TCP" : "0")}", options.Tracer);
             Connection? connection = null;
             try
             {

@@ -28,6 +28,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
     private TaskCompletionSource? _faultsChanged;
     private Task? _watch;
     private int _ended;
+    private int _finished;
     private LinkEnd _end;
 
     private enum LinkEnd
@@ -124,7 +125,9 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                     {
                         var closeDelay = Sum(toxics, ToxicTypes.SlowClose, "delay");
                         if (closeDelay > 0) await PauseUntilAsync(readAt + closeDelay * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
-                        target.ShutdownSend(); // half-close passes through; the other direction goes on
+                        // Half-close passes through and the other direction goes on. The second direction to finish
+                        // skips it: the link returns now, both sockets are closed, and close() sends that FIN itself.
+                        if (Interlocked.Increment(ref _finished) == 1) target.ShutdownSend();
                         return;
                     }
                     mayHaveMore = read == chunk;
