@@ -292,7 +292,10 @@ internal sealed class Imposter : IAsyncDisposable
         _options.OnRequest?.Invoke(request);
         if (Js.Truthy(config["is"]))
         {
-            var response = (JsonObject)config["is"]!.DeepClone();
+            // Only a copy behavior changes the response; without one the stub's own object goes out (the services only
+            // read it), and a request costs no deep copy of it.
+            var stubResponse = (JsonObject)config["is"]!;
+            var response = ImposterValidator.Behaviors(config).Any(b => b.ContainsKey("copy")) ? (JsonObject)stubResponse.DeepClone() : stubResponse;
             return await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false);
         }
         if (config["proxy"] is JsonObject proxy) return await ProxyAsync(proxy, config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false);

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
@@ -44,9 +45,8 @@ internal static class Predicates
 
     private static bool Simple(string op, JsonObject predicate, JsonObject request, bool binary)
     {
-        var config = Options.From(predicate);
-        var expected = Normalize(predicate[op], config, binary);
-        var actual = Normalize(request, config, binary);
+        var (config, expected) = Expected(op, predicate, binary);
+        var actual = NormalizeNamed(request, expected, config, binary);
         Func<JsonNode?, JsonNode?, bool> test = op switch
         {
             "equals" => (e, a) => Js.ToText(e) == Js.ToText(a),
@@ -79,7 +79,7 @@ internal static class Predicates
         var caseSensitive = Js.Truthy(predicate["caseSensitive"]);
         var config = Options.From(predicate) with { CaseSensitive = true, LowerKeys = !caseSensitive };
         var expected = Normalize(predicate["matches"], config with { Except = null }, binary);
-        var actual = Normalize(request, config, binary);
+        var actual = NormalizeNamed(request, expected, config, binary);
         var options = RegexOptions.CultureInvariant | (caseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase);
         return Satisfied(expected, actual, config, (e, a) => Regex.IsMatch(Js.ToText(a), Js.ToText(e), options, TimeSpan.FromSeconds(1)));
     }
@@ -147,6 +147,37 @@ internal static class Predicates
     }
 
     private static JsonNode? Normalize(JsonNode? node, Options config, bool binary) => Transform(node, config, binary, sortArrays: true);
+
+    /// <summary>
+    /// The request normalized as <see cref="Normalize"/> does, but only the top-level fields the predicate names: a
+    /// predicate reads no others, and transforming every header and the body for each predicate of each stub was most
+    /// of what a match cost.
+    /// </summary>
+    private static JsonNode? NormalizeNamed(JsonObject request, JsonNode? expected, Options config, bool binary)
+    {
+        if (expected is not JsonObject wanted) return Normalize(request, config, binary);
+        var result = new JsonObject();
+        foreach (var (key, value) in request)
+        {
+            var name = config.LowerKeys ? key.ToLowerInvariant() : key;
+            if (wanted.ContainsKey(name)) result[name] = Transform(value, config, binary, sortArrays: true);
+        }
+        return result;
+    }
+
+    // A predicate's own side is the same for every request: normalized once per predicate (and mode), not per request.
+    private static readonly ConditionalWeakTable<JsonObject, NormalizedPredicate> Compiled = [];
+
+    private sealed record NormalizedPredicate(bool Binary, Options Config, JsonNode? Expected);
+
+    private static (Options Config, JsonNode? Expected) Expected(string op, JsonObject predicate, bool binary)
+    {
+        if (Compiled.TryGetValue(predicate, out var known) && known.Binary == binary) return (known.Config, known.Expected);
+        var config = Options.From(predicate);
+        var made = new NormalizedPredicate(binary, config, Normalize(predicate[op], config, binary));
+        Compiled.AddOrUpdate(predicate, made);
+        return (made.Config, made.Expected);
+    }
 
     private static JsonNode? Transform(JsonNode? node, Options config, bool binary, bool sortArrays)
     {
