@@ -308,7 +308,10 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     };
 
     /// <summary>recv(), or with an empty buffer a wait until the socket is readable.</summary>
-    private sealed unsafe class ReceiveOperation(Connection owner) : IoOperation(startsReady: true)
+    // Not ready before the first edge: the socket is added to epoll in the constructor, and that add reports data already
+    // there as an edge. A first receive that tried at once would find nothing on most new connections and cost a recv()
+    // that says EAGAIN: one of the fourteen system calls a proxied connection costs.
+    private sealed unsafe class ReceiveOperation(Connection owner) : IoOperation(startsReady: false)
     {
         private Memory<byte> _buffer;
 

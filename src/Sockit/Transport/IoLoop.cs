@@ -27,6 +27,7 @@ internal sealed unsafe class IoLoop
     private readonly int _wake;
     private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
     private int _wakePending;
+    private readonly int _threadId;
 
     // x86-64 packs struct epoll_event (4 bytes of events, then 8 of data); other 64-bit ABIs align the data to 8.
     private static readonly int EventSize = RuntimeInformation.ProcessArchitecture == Architecture.X64 ? 12 : 16;
@@ -40,7 +41,9 @@ internal sealed unsafe class IoLoop
         var registration = stackalloc byte[16];
         WriteEvent(registration, EpollIn | EpollEt, 0); // data 0 marks the wake-up descriptor
         Libc.EpollCtl(_epoll, CtlAdd, _wake, registration);
-        new Thread(Run) { IsBackground = true, Name = $"sockit io {index}" }.Start();
+        var thread = new Thread(Run) { IsBackground = true, Name = $"sockit io {index}" };
+        thread.Start();
+        _threadId = thread.ManagedThreadId;
     }
 
     /// <summary>
@@ -94,6 +97,9 @@ internal sealed unsafe class IoLoop
     public void Post(Action<object?> work, object? state)
     {
         _posted.Enqueue((work, state));
+        // On the loop's own thread (a close in a continuation it runs) the work is taken after this batch of events
+        // anyway: no eventfd write and read for it, two system calls per closed connection under churn.
+        if (Environment.CurrentManagedThreadId == _threadId) return;
         if (Interlocked.Exchange(ref _wakePending, 1) != 0) return;
         ulong one = 1;
         Libc.Write(_wake, (byte*)&one, 8);

@@ -38,7 +38,10 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
     private CancellationToken _token;
     private CancellationTokenRegistration _cancellation;
 
-    /// <param name="startsReady">Whether to try before the first edge (receive and send: yes; a connect in progress: no).</param>
+    /// <param name="startsReady">
+    /// Whether to try before the first edge: yes for send, connect and accept; no for a receive, whose
+    /// socket was added to epoll when it was made (the add reports a state that is already ready as an edge).
+    /// </param>
     protected IoOperation(bool startsReady) => _emptyAt = startsReady ? -1 : 0;
 
     /// <summary>The result of the last try that completed: a byte count or a descriptor.</summary>
