@@ -22,5 +22,6 @@ public sealed class MockSample
         Assert.Contains("card_declined", await response.Content.ReadAsStringAsync(token), StringComparison.Ordinal);
         var charge = Assert.Single(gateway.Requests); // mountebank's request JSON
         Assert.Equal("""{"amount":42}""", (string?)charge["body"]);
+        gateway.AssertReceived(r => r.Equals("path", "/charges").Contains("body", "42"), times: 1); // matched as a stub matches
     }
 }

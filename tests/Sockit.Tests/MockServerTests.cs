@@ -34,6 +34,40 @@ public sealed class MockServerTests
     }
 
     [Fact]
+    public async Task Match_assertions_count_the_requests_a_stub_would_match_and_say_what_came_instead()
+    {
+        await using var mock = await MockServer.StartAsync("http", Token);
+        using var http = new HttpClient { BaseAddress = mock.Url };
+        await http.PostAsync("/orders", new StringContent("""{"item":"book"}"""), Token);
+        await http.PostAsync("/orders", new StringContent("""{"item":"pen"}"""), Token);
+        await http.GetStringAsync("/health", Token);
+
+        Assert.Equal(2, mock.RequestsMatching(r => r.Equals("method", "post").StartsWith("path", "/ORDERS")).Count); // case-insensitive, as a stub
+        Assert.Equal("""{"item":"pen"}""", (string?)Assert.Single(mock.RequestsMatching(r => r.Contains("body", "pen")))["body"]);
+        mock.AssertReceived(r => r.Equals("path", "/orders"), times: 2)
+            .AssertReceived(r => r.Equals("path", "/health"))
+            .AssertReceived(r => r.Equals("path", "/never"), times: 0);
+
+        var wrongCount = Assert.Throws<MockAssertionException>(() => mock.AssertReceived(r => r.Equals("path", "/orders"), times: 1));
+        Assert.Equal("""expected 1 request matching [{"equals":{"path":"/orders"}}], found 2; it received 3: POST /orders, POST /orders, GET /health""", wrongCount.Message);
+        mock.ClearRequests();
+        var none = Assert.Throws<MockAssertionException>(() => mock.AssertReceived(r => r.Equals("method", "DELETE")));
+        Assert.Equal("""expected a request matching [{"equals":{"method":"DELETE"}}], found 0; it received none""", none.Message);
+
+        await using var tcp = await MockServer.StartAsync("tcp", Token);
+        using (var client = new TcpClient())
+        {
+            await client.ConnectAsync(IPAddress.Loopback, tcp.Port, Token);
+            var stream = client.GetStream();
+            await stream.WriteAsync("PING\n"u8.ToArray(), Token);
+            client.Client.Shutdown(SocketShutdown.Send);
+            Assert.Equal(0, await stream.ReadAsync(new byte[16], Token)); // the default answer is empty; then the close
+        }
+        var tcpMiss = Assert.Throws<MockAssertionException>(() => tcp.AssertReceived(r => r.StartsWith("data", "QUIT")));
+        Assert.EndsWith("it received 1: \"PING\\n\"", tcpMiss.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_http_mock_answers_fluent_stubs_and_records_the_requests()
     {
         await using var mock = await MockServer.StartAsync("http", Token);

@@ -113,6 +113,64 @@ public sealed class MockServer : IAsyncDisposable
         return this;
     }
 
+    /// <summary>
+    /// The recorded requests that match every predicate <paramref name="match"/> adds, as a stub's predicates would match
+    /// them: <c>mock.RequestsMatching(r =&gt; r.Equals("method", "POST").StartsWith("path", "/orders"))</c>.
+    /// </summary>
+    /// <exception cref="SockitException">A predicate is invalid.</exception>
+    public IReadOnlyList<JsonObject> RequestsMatching(Action<StubBuilder> match)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        return Matching(Predicates(match), Requests);
+    }
+
+    /// <summary>
+    /// Checks that the mock received requests that match every predicate <paramref name="match"/> adds: exactly
+    /// <paramref name="times"/> of them, or at least one when it is null. Returns the mock, so checks chain.
+    /// </summary>
+    /// <exception cref="MockAssertionException">It did not; the message lists what the mock received instead.</exception>
+    /// <exception cref="SockitException">A predicate is invalid.</exception>
+    public MockServer AssertReceived(Action<StubBuilder> match, int? times = null)
+    {
+        ArgumentNullException.ThrowIfNull(match);
+        ArgumentOutOfRangeException.ThrowIfNegative(times ?? 0, nameof(times));
+        var predicates = Predicates(match);
+        var received = Requests;
+        var count = Matching(predicates, received).Count;
+        if (times is { } exactly ? count == exactly : count > 0) return this;
+        var wanted = times is { } n ? $"{n} request{(n == 1 ? "" : "s")}" : "a request";
+        var seen = received.Count == 0 ? "it received none"
+            : $"it received {received.Count}: {string.Join(", ", received.Take(10).Select(Describe))}{(received.Count > 10 ? ", ..." : "")}";
+        throw new MockAssertionException($"expected {wanted} matching {Js.Stringify(predicates)}, found {count}; {seen}");
+    }
+
+    private JsonArray Predicates(Action<StubBuilder> match)
+    {
+        var builder = new StubBuilder(_imposter.Protocol);
+        match(builder);
+        return builder.ToJson()["predicates"] as JsonArray ?? [];
+    }
+
+    private List<JsonObject> Matching(JsonArray predicates, IReadOnlyList<JsonObject> requests)
+    {
+        try
+        {
+            return [.. requests.Where(request => predicates.All(p => Sockit.Mock.Predicates.Evaluate(p, request, _imposter.Binary)))];
+        }
+        catch (MockError error)
+        {
+            throw Refused([error]);
+        }
+    }
+
+    /// <summary>A request in a line: the method and path of an http request, the first bytes of tcp data.</summary>
+    private static string Describe(JsonObject request)
+    {
+        if (request["method"] is JsonNode method) return $"{Js.ToText(method)} {Js.ToText(request["path"])}";
+        var data = Js.ToText(request["data"]);
+        return Js.Stringify(JsonValue.Create(data.Length > 40 ? data[..40] + "..." : data));
+    }
+
     /// <summary>Forgets the recorded requests.</summary>
     public void ClearRequests() => _imposter.ResetRequests();
 
