@@ -67,6 +67,78 @@ public sealed class MockServerTests
         Assert.EndsWith("it received 1: \"PING\\n\"", tcpMiss.Message, StringComparison.Ordinal);
     }
 
+    /// <summary>Sockit's toxics as response behaviors: the reply goes out late, slow, in pieces, cut short, or as a reset.</summary>
+    [Fact]
+    public async Task Toxic_behaviors_shape_the_reply_and_can_reset_or_cut_the_connection()
+    {
+        await using var mock = await MockServer.StartAsync("tcp", Token);
+        mock.AddStub("""{"predicates":[{"equals":{"data":"slices"}}],"responses":[{"is":{"data":"0123456789"},"behaviors":[{"toxic":{"type":"slicer","attributes":{"average_size":3,"delay":20000}}}]}]}""")
+            .AddStub("""{"predicates":[{"equals":{"data":"late"}}],"responses":[{"is":{"data":"ok"},"behaviors":[{"toxic":{"type":"latency","attributes":{"latency":100}}}]}]}""")
+            .AddStub("""{"predicates":[{"equals":{"data":"cut"}}],"responses":[{"is":{"data":"0123456789"},"behaviors":[{"toxic":{"type":"limit_data","attributes":{"bytes":4}}}]}]}""")
+            .AddStub("""{"predicates":[{"equals":{"data":"reset"}}],"responses":[{"is":{"data":"never sent"},"behaviors":[{"toxic":{"type":"reset_peer"}}]}]}""");
+
+        using var client = await ConnectAsync(mock.Port);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await client.SendAsync("slices"u8.ToArray(), Token);
+        var pieces = new List<int>();
+        var text = new StringBuilder();
+        var buffer = new byte[64];
+        while (text.Length < 10)
+        {
+            var n = await client.ReceiveAsync(buffer, Token);
+            pieces.Add(n);
+            text.Append(Encoding.ASCII.GetString(buffer, 0, n));
+        }
+        Assert.Equal("0123456789", text.ToString());
+        Assert.All(pieces, n => Assert.InRange(n, 1, 3)); // pieces 20 ms apart arrive one by one
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(60), "three 20 ms gaps between four pieces");
+
+        started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await client.SendAsync("late"u8.ToArray(), Token);
+        Assert.Equal(2, await client.ReceiveAsync(buffer, Token));
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(100), "the latency was not applied");
+
+        await client.SendAsync("cut"u8.ToArray(), Token);
+        Assert.Equal("0123", Encoding.ASCII.GetString(await ReadToEndAsync(client))); // four bytes, then the close
+
+        using var resetClient = await ConnectAsync(mock.Port);
+        await resetClient.SendAsync("reset"u8.ToArray(), Token);
+        var reset = await Assert.ThrowsAsync<SocketException>(async () => await resetClient.ReceiveAsync(buffer, Token));
+        Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+
+        var bad = Assert.Throws<SockitException>(() => mock.AddStub("""{"responses":[{"is":{"data":"x"},"behaviors":[{"toxic":{"type":"loss"}}]}]}"""));
+        Assert.Contains("toxic behavior type must be one of latency, bandwidth, slicer, limit_data, timeout, reset_peer, slow_close", bad.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bandwidth_behavior_sends_an_http_body_no_faster_than_its_rate()
+    {
+        await using var mock = await MockServer.StartAsync("http", Token);
+        var body = new string('x', 50_000);
+        mock.AddStub("""{"responses":[{"is":{"body":"BODY"},"behaviors":[{"toxic":{"type":"bandwidth","attributes":{"rate":100}}}]}]}""".Replace("BODY", body, StringComparison.Ordinal));
+        using var http = new HttpClient { BaseAddress = mock.Url };
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        Assert.Equal(body, await http.GetStringAsync("/", Token));
+        // 100 KB/s: 50 kB (and the head) take half a second at least; the first 20 ms piece goes at once.
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(450), "faster than the rate");
+    }
+
+    private static async Task<Socket> ConnectAsync(int port)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port), Token);
+        return socket;
+    }
+
+    private static async Task<byte[]> ReadToEndAsync(Socket socket)
+    {
+        var all = new MemoryStream();
+        var buffer = new byte[4096];
+        int n;
+        while ((n = await socket.ReceiveAsync(buffer, Token)) > 0) all.Write(buffer, 0, n);
+        return all.ToArray();
+    }
+
     [Fact]
     public async Task An_http_mock_answers_fluent_stubs_and_records_the_requests()
     {

@@ -55,7 +55,7 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
                     return;
                 }
                 context.Requests++;
-                var (answer, errors) = await imposter.TryRespondAsync(request, rawUrl, context.Abort).ConfigureAwait(false);
+                var (answer, errors, toxics) = await imposter.TryRespondAsync(request, rawUrl, context.Abort).ConfigureAwait(false);
                 var response = answer ?? ErrorResponse(errors!); // as mountebank's 500
                 switch (response["fault"] is JsonNode f ? Js.ToText(f) : null)
                 {
@@ -68,6 +68,13 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
                         return;
                 }
                 var close = Write(output, response, imposter.DefaultResponse, isHead, http11) || !clientKeepAlive || context.Stopping.IsCancellationRequested;
+                if (toxics is not null)
+                {
+                    var end = await toxics.SendAsync(connection, output.WrittenMemory, context.Abort).ConfigureAwait(false);
+                    if (end == ReplyEnd.Reset) TcpImposterService.ResetByToxic(connection, context);
+                    if (end != ReplyEnd.KeepOpen || close) return;
+                    continue;
+                }
                 if (await connection.SendOrFailAsync(output.WrittenMemory, context.Abort).ConfigureAwait(false) < 0 || close) return;
             }
         }

@@ -263,7 +263,14 @@ internal sealed class Imposter : IAsyncDisposable
     /// object, or <c>{"fault": ...}</c>.
     /// </summary>
     /// <exception cref="MockError">A predicate or response fails; the protocol answers with the error.</exception>
-    public async Task<JsonObject> RespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    public async Task<(JsonObject Response, ResponseToxics? Toxics)> RespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    {
+        var (response, config) = await ResolveAsync(request, rawUrl, cancellationToken).ConfigureAwait(false);
+        return (response, config is null ? null : ResponseToxics.From(config));
+    }
+
+    /// <summary>The response for <paramref name="request"/>, and the stub response it came from (for its toxic behaviors).</summary>
+    private async Task<(JsonObject Response, JsonObject? Config)> ResolveAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
     {
         Stub? matched = null;
         JsonObject config;
@@ -296,10 +303,10 @@ internal sealed class Imposter : IAsyncDisposable
             // read it), and a request costs no deep copy of it.
             var stubResponse = (JsonObject)config["is"]!;
             var response = ImposterValidator.Behaviors(config).Any(b => b.ContainsKey("copy")) ? (JsonObject)stubResponse.DeepClone() : stubResponse;
-            return await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false);
+            return (await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false), config);
         }
-        if (config["proxy"] is JsonObject proxy) return await ProxyAsync(proxy, config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false);
-        if (Js.Truthy(config["fault"])) return new JsonObject { ["fault"] = Js.ToText(config["fault"]) };
+        if (config["proxy"] is JsonObject proxy) return (await ProxyAsync(proxy, config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false), config);
+        if (Js.Truthy(config["fault"])) return (new JsonObject { ["fault"] = Js.ToText(config["fault"]) }, null);
         if (config.ContainsKey("inject")) throw Predicates.Injection(config);
         throw MockError.Validation("unrecognized response type", config);
     }
@@ -308,23 +315,24 @@ internal sealed class Imposter : IAsyncDisposable
     /// <see cref="RespondAsync"/>, with a failure (a broken predicate, a bad regex, an unreachable proxy) given back as
     /// mountebank's errors for this one request: the imposter goes on serving.
     /// </summary>
-    public async Task<(JsonObject? Response, List<MockError>? Errors)> TryRespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    public async Task<(JsonObject? Response, List<MockError>? Errors, ResponseToxics? Toxics)> TryRespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
     {
         try
         {
-            return (await RespondAsync(request, rawUrl, cancellationToken).ConfigureAwait(false), null);
+            var (response, toxics) = await RespondAsync(request, rawUrl, cancellationToken).ConfigureAwait(false);
+            return (response, null, toxics);
         }
         catch (MockError error)
         {
-            return (null, [error]);
+            return (null, [error], null);
         }
         catch (MockErrors errors)
         {
-            return (null, errors.Errors);
+            return (null, errors.Errors, null);
         }
         catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
         {
-            return (null, [MockError.Validation(ex.Message)]);
+            return (null, [MockError.Validation(ex.Message)], null);
         }
     }
 

@@ -124,6 +124,20 @@ internal static class ImposterValidator
                 yield return MockError.Validation($"copy behavior \"using.method\" {Js.ToText(method)} is not supported by sockit mock; use regex", behavior);
         }
         if (behavior.ContainsKey("lookup")) yield return MockError.Validation("the lookup behavior is not supported by sockit mock", behavior);
+        if (behavior.ContainsKey("toxic") && ToxicError(behavior["toxic"]) is { } toxic) yield return toxic;
+    }
+
+    private static MockError? ToxicError(JsonNode? toxic)
+    {
+        try
+        {
+            ResponseToxics.Parse(toxic);
+            return null;
+        }
+        catch (MockError error)
+        {
+            return error;
+        }
     }
 
     private static void CheckResponse(JsonObject response)

@@ -72,7 +72,7 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
             ["data"] = imposter.Binary ? Convert.ToBase64String(packet.Span) : Imposter.Utf8.GetString(packet.Span),
         };
         context.Requests++;
-        var (response, errors) = await imposter.TryRespondAsync(request, null, context.Abort).ConfigureAwait(false);
+        var (response, errors, toxics) = await imposter.TryRespondAsync(request, null, context.Abort).ConfigureAwait(false);
         if (response is null)
         {
             var error = Errors(errors!);
@@ -90,7 +90,20 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
                 return false;
         }
         var reply = Encode(Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"]);
+        if (toxics is not null)
+        {
+            var end = await toxics.SendAsync(connection, reply, context.Abort).ConfigureAwait(false);
+            if (end == ReplyEnd.Reset) ResetByToxic(connection, context);
+            return end == ReplyEnd.KeepOpen;
+        }
         return reply.Length == 0 || await connection.SendOrFailAsync(reply, context.Abort).ConfigureAwait(false) >= 0;
+    }
+
+    /// <summary>A reset_peer toxic behavior fell due: the client sees ECONNRESET.</summary>
+    internal static void ResetByToxic(Connection connection, ConnectionContext context)
+    {
+        context.Outcome = "reset by a toxic behavior";
+        connection.Reset();
     }
 
     private static byte[] Errors(IEnumerable<MockError> errors) =>

@@ -99,7 +99,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
 
     private async Task PumpAsync(Connection source, Connection target, ToxicStream stream, DataDirection direction, CancellationToken cancellationToken)
     {
-        var pacer = new Pacer();
+        var pacer = new ToxicPacing.Pacer();
         long passed = 0;
         var mayHaveMore = false;
         var chunk = SmallChunk;
@@ -124,7 +124,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                     if (read == 0)
                     {
                         var closeDelay = Sum(toxics, ToxicTypes.SlowClose, "delay");
-                        if (closeDelay > 0) await PauseUntilAsync(readAt + closeDelay * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
+                        if (closeDelay > 0) await ToxicPacing.PauseUntilAsync(readAt + closeDelay * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
                         // Half-close passes through and the other direction goes on. The second direction to finish
                         // skips it: the link returns now, both sockets are closed, and close() sends that FIN itself.
                         if (Interlocked.Increment(ref _finished) == 1) target.ShutdownSend();
@@ -173,14 +173,14 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                     }
                     if (drop) continue;
                     // Latency counts from when the chunk was read, so time spent in earlier toxics is not added twice.
-                    if (latency > 0) await PauseUntilAsync(readAt + latency * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
+                    if (latency > 0) await ToxicPacing.PauseUntilAsync(readAt + latency * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
                     var closeAfter = false;
                     if (limit is not null && passed + read >= limit["bytes"])
                     {
                         data = data[..(int)Math.Max(0, limit["bytes"] - passed)];
                         closeAfter = true;
                     }
-                    await SendShapedAsync(target, data, slicer, bandwidth, pacer, cancellationToken).ConfigureAwait(false);
+                    await ToxicPacing.SendShapedAsync(target, data, slicer, bandwidth, pacer, cancellationToken).ConfigureAwait(false);
                     passed += data.Length;
                     if (closeAfter)
                     {
@@ -205,37 +205,6 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             End(LinkEnd.Closed, "cut at shutdown"); // the server is cutting connections, or the link already ended
-        }
-    }
-
-    /// <summary>Sends <paramref name="data"/> in the pieces and at the pace the slicer and bandwidth toxics ask for.</summary>
-    private static async Task SendShapedAsync(Connection target, ReadOnlyMemory<byte> data, Toxic? slicer, Toxic? bandwidth, Pacer pacer, CancellationToken cancellationToken)
-    {
-        var bytesPerSecond = bandwidth is null ? 0 : bandwidth["rate"] * 1000;
-        if (slicer is null && bytesPerSecond == 0)
-        {
-            await target.SendAsync(data, cancellationToken).ConfigureAwait(false);
-            return;
-        }
-        pacer.StartChunk();
-        while (!data.IsEmpty)
-        {
-            var size = data.Length;
-            if (slicer is not null)
-            {
-                var variation = slicer["size_variation"];
-                var wanted = Math.Max(1, slicer["average_size"]) + (variation > 0 ? Random.Shared.NextInt64(-variation, variation + 1) : 0);
-                size = (int)Math.Clamp(wanted, 1, size);
-            }
-            if (bytesPerSecond > 0)
-            {
-                size = (int)Math.Min(size, Math.Max(1, bytesPerSecond / 50)); // pieces of 20 ms keep the rate smooth
-                await pacer.WaitAsync(size, bytesPerSecond, cancellationToken).ConfigureAwait(false);
-            }
-            await target.SendAsync(data[..size], cancellationToken).ConfigureAwait(false);
-            data = data[size..];
-            if (slicer is not null && slicer["delay"] > 0 && !data.IsEmpty)
-                await Task.Delay(TimeSpan.FromMicroseconds(slicer["delay"]), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -308,39 +277,5 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         foreach (var toxic in toxics)
             if (toxic.Type == type && Affects(toxic)) total += toxic[attribute];
         return total;
-    }
-
-    /// <summary>Paces one direction for the bandwidth toxic: each piece is charged before it goes, so the receiver sees the rate asked for.</summary>
-    private sealed class Pacer
-    {
-        private long _next;
-
-        /// <summary>A link that was idle earns no credit for more than 50 ms, so it cannot burst after a pause.</summary>
-        public void StartChunk()
-        {
-            var now = Stopwatch.GetTimestamp();
-            if (_next == 0) _next = now;
-            else if (_next < now - Stopwatch.Frequency / 20) _next = now - Stopwatch.Frequency / 20;
-        }
-
-        public async ValueTask WaitAsync(int bytes, long bytesPerSecond, CancellationToken cancellationToken)
-        {
-            _next += bytes * Stopwatch.Frequency / bytesPerSecond;
-            await PauseUntilAsync(_next, cancellationToken).ConfigureAwait(false);
-        }
-    }
-
-    /// <summary>
-    /// Waits until the <see cref="Stopwatch"/> reaches <paramref name="timestamp"/>. Task.Delay alone may wake a few
-    /// milliseconds early (its clock ticks coarsely), and a fault that is shorter than asked would be a lie.
-    /// </summary>
-    private static async ValueTask PauseUntilAsync(long timestamp, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            var left = Stopwatch.GetElapsedTime(Stopwatch.GetTimestamp(), timestamp);
-            if (left <= TimeSpan.Zero) return;
-            await Task.Delay(left < TimeSpan.FromMilliseconds(1) ? TimeSpan.FromMilliseconds(1) : left, cancellationToken).ConfigureAwait(false);
-        }
     }
 }
