@@ -32,6 +32,26 @@ public sealed class ProxyCliTests
         Assert.Equal(1, summary.RootElement.GetProperty("connections").GetInt64());
     }
 
+    /// <summary>
+    /// The command runs socket continuations on its I/O loop, where a close ends the other direction's wait at once: a
+    /// reset storm through the proxy (bench's attack mode) must leave it accepting and relaying, with every slot back.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_storm_through_the_proxy_leaves_it_serving()
+    {
+        await using var echo = SockitCli.Start("serve", "echo", "127.0.0.1:0");
+        var echoAddress = (await echo.WaitForStderrAsync(l => l.Contains("serving", StringComparison.Ordinal))).Split("serving echo on ")[1].Split(' ')[0];
+        await using var proxy = SockitCli.Start("proxy", "127.0.0.1:0", echoAddress, "--max-connections", "20");
+        var address = (await proxy.WaitForStderrAsync(l => l.Contains("relaying", StringComparison.Ordinal))).Split("relaying ")[1].Split(' ')[0];
+
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", "bench", address, "-m", "reset", "-c", "4", "-n", "1000", "--json");
+        Assert.True(exit == 0, stderr);
+        using (var storm = JsonDocument.Parse(stdout)) Assert.Equal(1000, storm.RootElement.GetProperty("requests").GetInt64());
+        (exit, stdout, stderr) = await SockitCli.RunAsync("still served\n", "connect", address);
+        Assert.True(exit == 0, stderr);
+        Assert.Equal("still served\n", stdout);
+    }
+
     [Fact]
     public async Task A_dead_upstream_gives_the_client_eof_and_the_log_says_why()
     {

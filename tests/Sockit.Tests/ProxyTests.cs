@@ -77,6 +77,29 @@ public sealed class ProxyTests
         Assert.Equal(SockitError.ConnectionReset, ex.Error);
     }
 
+    /// <summary>
+    /// Clients that connect and reset at once, many times over a limit of 20: each must give its slot back, or the proxy
+    /// stops accepting and the well-behaved client after them waits forever.
+    /// </summary>
+    [Fact]
+    public async Task A_reset_storm_gives_every_slot_back()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        await using var proxy = await Proxy.StartAsync("test", Endpoint.Parse("127.0.0.1:0"), echo.LocalEndpoint,
+            serverOptions: new ServerOptions { MaxConnections = 20 }, cancellationToken: Token);
+        var target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, proxy.Listen.Port);
+        for (var i = 0; i < 300; i++)
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await socket.ConnectAsync(target, Token);
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0); // close() sends RST
+        }
+        await using var client = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
+        await client.SendAndShutdownAsync("still served"u8.ToArray());
+        var reply = await client.ReadToEndAsync().WaitAsync(TimeSpan.FromSeconds(15), Token);
+        Assert.Equal("still served", Encoding.ASCII.GetString(reply));
+    }
+
     [Fact]
     public async Task A_failed_upstream_closes_the_client_cleanly_and_is_logged()
     {

@@ -63,6 +63,24 @@ public sealed class TransportTests
         }
     }
 
+    /// <summary>A closed socket brings no edge: a call that starts after the close must fail at once, not wait for one.</summary>
+    [Fact]
+    public async Task Calls_that_start_after_a_close_or_a_reset_fail_at_once()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var accepting = listener.AcceptAsync(Token);
+        var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        var server = await accepting;
+        server.Reset();
+        client.Dispose();
+        foreach (var closed in new[] { server, client })
+        {
+            Assert.Equal(-1, await closed.WaitReadableOrFailAsync(Token).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Token));
+            Assert.Equal(-1, await closed.ReceiveOrFailAsync(new byte[16], Token).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Token));
+            await Assert.ThrowsAsync<ObjectDisposedException>(() => closed.ReceiveAsync(new byte[16], Token).AsTask().WaitAsync(TimeSpan.FromSeconds(5), Token));
+        }
+    }
+
     [Fact]
     public async Task Unix_listener_removes_its_socket_file()
     {

@@ -18,8 +18,19 @@ internal sealed class ConnectionContext(CancellationToken stopping, Cancellation
     /// <summary>Requests answered on this connection (HTTP services count them).</summary>
     public int Requests { get; set; }
 
-    /// <summary>How the connection ended, when the service knows better than "closed".</summary>
-    public string? Outcome { get; set; }
+    /// <summary>
+    /// How the connection ended, when the service knows better than "closed". Once a limit has ended the connection
+    /// (<see cref="LimitHit"/>) and said so, that stays: the service's calls then fail only because the host closed the
+    /// socket, and it would call that a reset.
+    /// </summary>
+    public string? Outcome
+    {
+        get;
+        set
+        {
+            if (LimitHit is null || field is null) field = value;
+        }
+    }
 
     /// <summary>A limit that ended the connection, counted in the host's summary (<see cref="ServerSummary.Limits"/>).</summary>
     public HostLimit? LimitHit { get; set; }

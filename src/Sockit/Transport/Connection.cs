@@ -348,9 +348,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 Result = 0; // a readable edge just came: that is all a wait asks
                 return IoStatus.Done;
             }
-            if (_failure != SocketError.Success)
+            if (_failure != SocketError.Success || owner.Aborted)
             {
-                Error = _failure;
+                // Closed: fail without asking the kernel (the descriptor may still be open while the close runs the
+                // continuations it ends, and a try there would find EAGAIN and wait for an edge that never comes).
+                Error = owner.Aborted ? SocketError.OperationAborted : _failure;
                 return IoStatus.Failed;
             }
             byte peek;
@@ -423,6 +425,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
         protected override IoStatus Attempt(bool afterEdge)
         {
+            if (owner.Aborted)
+            {
+                Error = SocketError.OperationAborted; // closed: as for a receive
+                return IoStatus.Failed;
+            }
             try
             {
                 return _connecting ? AttemptConnect(afterEdge) : AttemptSend();

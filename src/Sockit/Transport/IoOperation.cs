@@ -163,6 +163,8 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
     /// <summary>Ends a waiting operation as failed with <paramref name="error"/> (the socket is being closed); nothing if none waits.</summary>
     public void Abort(SocketError error)
     {
+        // A call that starts after the close must try, and fail at once: a closed socket brings no edge to wait for.
+        _final = true;
         if (Interlocked.CompareExchange(ref _state, Running, Waiting) != Waiting) return;
         Error = error;
         Complete(error);
