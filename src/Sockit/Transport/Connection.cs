@@ -319,6 +319,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         // a wait's peek that met the reset cannot turn the receive after it into an orderly EOF (a relay would pass a FIN).
         private SocketError _failure;
 
+        /// <summary>Makes every later receive fail with <paramref name="error"/>, which another call took from the kernel.</summary>
+        public void KeepFailure(SocketError error) => _failure = error;
+
         public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken, bool throws = true)
         {
             _buffer = buffer;
@@ -473,6 +476,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 var error = Libc.LastError();
                 if (error == SocketError.Interrupted) continue;
                 if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
+                // A send that meets the reset takes the kernel's one report of it: the receive must still say reset, not EOF.
+                if (error == SocketError.ConnectionReset) owner._receive.KeepFailure(error);
                 Error = error;
                 return IoStatus.Failed;
             }

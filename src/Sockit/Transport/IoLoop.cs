@@ -137,7 +137,8 @@ internal sealed unsafe class IoLoop
         {
             while (true)
             {
-                var count = Libc.EpollWait(_epoll, batch, BatchSize, -1);
+                // Work still queued (posted by the last drain on this thread, which sets no wake-up) only polls.
+                var count = Libc.EpollWait(_epoll, batch, BatchSize, _posted.IsEmpty ? -1 : 0);
                 for (var i = 0; i < count; i++)
                 {
                     var at = batch + i * EventSize;
@@ -166,7 +167,9 @@ internal sealed unsafe class IoLoop
                         System.Diagnostics.Debug.Fail($"I/O loop event handler threw: {ex}");
                     }
                 }
-                while (_posted.TryDequeue(out var item)) item.Work(item.State);
+                // Only what was queued before this drain: work that queues itself again (an accept loop's YieldTurn after a
+                // burst) runs after the next epoll_wait, so the loop's other sockets get their turn, as the yield means.
+                for (var queued = _posted.Count; queued > 0 && _posted.TryDequeue(out var item); queued--) item.Work(item.State);
             }
         }
     }

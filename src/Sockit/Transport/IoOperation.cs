@@ -125,7 +125,10 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
             _cancellation = cancellationToken.CanBeCanceled
                 ? cancellationToken.UnsafeRegister(static (state, token) => ((IoOperation)state!).Cancel(token), this)
                 : default;
-            Volatile.Write(ref _state, Waiting);
+            // A full fence, not a release store: the read of the edge count below must not move before this write, or an
+            // edge counted in between would find nothing waiting while this reads the old count (a lost wake-up; x86 lets
+            // a load pass an earlier store).
+            Interlocked.Exchange(ref _state, Waiting);
             // An edge that came after the try and before Waiting found nothing waiting: take the operation back and try again.
             if (MayBeReady && Interlocked.CompareExchange(ref _state, Idle, Waiting) == Waiting)
             {
@@ -150,7 +153,7 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
             if (status == IoStatus.WouldBlock)
             {
                 _emptyAt = edges;
-                Volatile.Write(ref _state, Waiting);
+                Interlocked.Exchange(ref _state, Waiting); // a full fence, as in Begin
                 if (MayBeReady && Interlocked.CompareExchange(ref _state, Running, Waiting) == Waiting) continue;
                 return;
             }

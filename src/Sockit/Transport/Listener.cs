@@ -160,6 +160,11 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
 
         protected override IoStatus Attempt(bool afterEdge)
         {
+            if (Volatile.Read(ref owner._disposed) != 0)
+            {
+                Error = SocketError.OperationAborted; // closing: fail at once rather than find EAGAIN until the close is done
+                return IoStatus.Failed;
+            }
             try
             {
                 fixed (byte* address = _address)
