@@ -75,7 +75,9 @@ public sealed class MockServerTests
         mock.AddStub("""{"predicates":[{"equals":{"data":"slices"}}],"responses":[{"is":{"data":"0123456789"},"behaviors":[{"toxic":{"type":"slicer","attributes":{"average_size":3,"delay":20000}}}]}]}""")
             .AddStub("""{"predicates":[{"equals":{"data":"late"}}],"responses":[{"is":{"data":"ok"},"behaviors":[{"toxic":{"type":"latency","attributes":{"latency":100}}}]}]}""")
             .AddStub("""{"predicates":[{"equals":{"data":"cut"}}],"responses":[{"is":{"data":"0123456789"},"behaviors":[{"toxic":{"type":"limit_data","attributes":{"bytes":4}}}]}]}""")
-            .AddStub("""{"predicates":[{"equals":{"data":"reset"}}],"responses":[{"is":{"data":"never sent"},"behaviors":[{"toxic":{"type":"reset_peer"}}]}]}""");
+            .AddStub("""{"predicates":[{"equals":{"data":"reset"}}],"responses":[{"is":{"data":"never sent"},"behaviors":[{"toxic":{"type":"reset_peer"}}]}]}""")
+            .AddStub("""{"predicates":[{"equals":{"data":"hang"}}],"responses":[{"is":{"data":"never sent"},"behaviors":[{"toxic":{"type":"timeout","attributes":{"timeout":100}}}]}]}""")
+            .AddStub("""{"predicates":[{"equals":{"data":"bye"}}],"responses":[{"is":{"data":"bye"},"behaviors":[{"toxic":{"type":"slow_close","attributes":{"delay":100}}}]}]}""");
 
         using var client = await ConnectAsync(mock.Port);
         var started = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -105,6 +107,16 @@ public sealed class MockServerTests
         await resetClient.SendAsync("reset"u8.ToArray(), Token);
         var reset = await Assert.ThrowsAsync<SocketException>(async () => await resetClient.ReceiveAsync(buffer, Token));
         Assert.Equal(SocketError.ConnectionReset, reset.SocketErrorCode);
+
+        // timeout: no reply, then the close, 100 ms later; slow_close: the reply, then the close, 100 ms after it.
+        foreach (var (request, reply) in new[] { ("hang", ""), ("bye", "bye") })
+        {
+            using var closing = await ConnectAsync(mock.Port);
+            started = System.Diagnostics.Stopwatch.GetTimestamp();
+            await closing.SendAsync(Encoding.ASCII.GetBytes(request), Token);
+            Assert.Equal(reply, Encoding.ASCII.GetString(await ReadToEndAsync(closing)));
+            Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) >= TimeSpan.FromMilliseconds(100), $"{request}: closed before its 100 ms");
+        }
 
         var bad = Assert.Throws<SockitException>(() => mock.AddStub("""{"responses":[{"is":{"data":"x"},"behaviors":[{"toxic":{"type":"loss"}}]}]}"""));
         Assert.Contains("toxic behavior type must be one of latency, bandwidth, slicer, limit_data, timeout, reset_peer, slow_close", bad.Message, StringComparison.Ordinal);

@@ -87,9 +87,7 @@ internal sealed class ResponseToxics
         long latency = 0;
         foreach (var toxic in _toxics)
         {
-            if (toxic.Type != ToxicTypes.Latency) continue;
-            var jitter = toxic["jitter"];
-            latency += Math.Max(0, toxic["latency"] + (jitter > 0 ? Random.Shared.NextInt64(-jitter, jitter + 1) : 0));
+            if (toxic.Type == ToxicTypes.Latency) latency += ToxicPacing.DrawLatency(toxic);
         }
         if (latency > 0) await ToxicPacing.PauseUntilAsync(Due(latency), cancellationToken).ConfigureAwait(false);
         var limit = Find(ToxicTypes.LimitData);

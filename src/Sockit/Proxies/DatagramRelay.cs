@@ -37,7 +37,7 @@ internal sealed class DatagramRelay : IProxyRunner
         _upstream = upstream;
         _options = options;
         _proxy = proxy;
-        _faults = proxy.Faults ?? ConnectionPump.NoFaults;
+        _faults = proxy.Faults ?? FaultSet.None;
         _receiving = ReceiveLoopAsync();
         _reaping = ReapLoopAsync();
     }

@@ -35,7 +35,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IC
         }
         await using (onward)
         {
-            var link = new FaultedLink(connection, onward, options.Faults ?? ConnectionPump.NoFaults, options.Dump?.For(Interlocked.Increment(ref _connections)));
+            var link = new FaultedLink(connection, onward, options.Faults ?? FaultSet.None, options.Dump?.For(Interlocked.Increment(ref _connections)));
             var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
             // Formatted only for a log: under a connect storm this line runs tens of thousands of times a second.
             if (context.Options.OnConnection is not null) context.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");

@@ -317,10 +317,10 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
         // The kernel reports a reset once (recv clears the socket's error, even a peek's) and EOF after it. Kept here,
         // a wait's peek that met the reset cannot turn the receive after it into an orderly EOF (a relay would pass a FIN).
-        private SocketError _failure;
+        private int _failure; // a SocketError; an int so that threads can read and write it with Volatile
 
         /// <summary>Makes every later receive fail with <paramref name="error"/>, which another call took from the kernel.</summary>
-        public void KeepFailure(SocketError error) => _failure = error;
+        public void KeepFailure(SocketError error) => Volatile.Write(ref _failure, (int)error); // from the send side's thread
 
         public ValueTask<int> Start(Memory<byte> buffer, CancellationToken cancellationToken, bool throws = true)
         {
@@ -351,11 +351,12 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 Result = 0; // a readable edge just came: that is all a wait asks
                 return IoStatus.Done;
             }
-            if (_failure != SocketError.Success || owner.Aborted)
+            var failure = (SocketError)Volatile.Read(ref _failure);
+            if (failure != SocketError.Success || owner.Aborted)
             {
                 // Closed: fail without asking the kernel (the descriptor may still be open while the close runs the
                 // continuations it ends, and a try there would find EAGAIN and wait for an edge that never comes).
-                Error = owner.Aborted ? SocketError.OperationAborted : _failure;
+                Error = owner.Aborted ? SocketError.OperationAborted : failure;
                 return IoStatus.Failed;
             }
             byte peek;
@@ -383,7 +384,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                     var error = Libc.LastError();
                     if (error == SocketError.Interrupted) continue;
                     if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
-                    Error = _failure = error;
+                    Error = error;
+                    Volatile.Write(ref _failure, (int)error);
                     return IoStatus.Failed;
                 }
             }

@@ -6,6 +6,9 @@ namespace Sockit.Proxies.Faults;
 /// </summary>
 public sealed class FaultSet
 {
+    /// <summary>The toxics of a relay without faults: none, ever (nothing adds to it), so a link can skip its fault path.</summary>
+    internal static readonly FaultSet None = new();
+
     private readonly Lock _lock = new();
     private volatile FaultSnapshot _current = FaultSnapshot.Empty;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<FaultedLink, byte> _links = new();

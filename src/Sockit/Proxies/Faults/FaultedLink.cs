@@ -8,7 +8,10 @@ using Sockit.Transport;
 namespace Sockit.Proxies.Faults;
 
 /// <summary>
-/// Relays one client and its upstream connection (see <see cref="ConnectionPump"/>) through the proxy's toxics.
+/// Relays one client and its upstream connection, byte for byte, through the proxy's toxics: EOF one way becomes
+/// shutdown(SHUT_WR) on the other (half-close passes through, the other direction goes on), a reset on one side becomes a
+/// reset on the other, and each direction reads only when its previous write is done, so memory stays bounded. The
+/// caller closes both connections when <see cref="RunAsync"/> returns (the last EOF's FIN is that close's).
 /// Data toxics (latency, bandwidth, slicer, limit_data, timeout, slow_close) act on each chunk as it passes; timed
 /// toxics (reset_peer, timeout) are kept by a watcher that ends the link when they fall due, even on a silent link.
 /// The toxics are re-read on every chunk, so a change through the control API reaches open connections at once.
@@ -49,7 +52,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
     /// </remarks>
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
-        var faulted = faults != ConnectionPump.NoFaults;
+        var faulted = faults != FaultSet.None;
         if (faulted)
         {
             // Toxics wait (latency, pacing): those waits end with the link, or with the host's abort.
@@ -154,8 +157,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
                         switch (toxic.Type)
                         {
                             case ToxicTypes.Latency:
-                                var jitter = toxic["jitter"];
-                                latency += Math.Max(0, toxic["latency"] + (jitter > 0 ? Random.Shared.NextInt64(-jitter, jitter + 1) : 0));
+                                latency += ToxicPacing.DrawLatency(toxic);
                                 break;
                             case ToxicTypes.Timeout:
                                 drop = true; // data goes nowhere until the toxic is removed; the watcher closes the link when due

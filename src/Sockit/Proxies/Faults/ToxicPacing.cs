@@ -9,6 +9,13 @@ namespace Sockit.Proxies.Faults;
 /// </summary>
 internal static class ToxicPacing
 {
+    /// <summary>The delay a latency toxic adds to one chunk, in milliseconds: its latency, give or take up to its jitter.</summary>
+    public static long DrawLatency(Toxic latency)
+    {
+        var jitter = latency["jitter"];
+        return Math.Max(0, latency["latency"] + (jitter > 0 ? Random.Shared.NextInt64(-jitter, jitter + 1) : 0));
+    }
+
     /// <summary>Sends <paramref name="data"/> in the pieces and at the pace the slicer and bandwidth toxics ask for.</summary>
     public static async Task SendShapedAsync(Connection target, ReadOnlyMemory<byte> data, Toxic? slicer, Toxic? bandwidth, Pacer pacer, CancellationToken cancellationToken)
     {
