@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using System.Text.Json.Nodes;
 using Sockit.Testing;
 
 namespace Sockit.Cli.Tests;
@@ -190,12 +191,116 @@ public sealed class MockCliTests
         Assert.Contains("1 requests matched no stub (--strict)", mock.Stderr, StringComparison.Ordinal);
     }
 
+    /// <summary>curl with its output and the status code on a last line.</summary>
+    private static async Task<(int Status, string Body)> CurlAsync(params string[] arguments)
+    {
+        await using var curl = ChildProcess.Start(Peers.Require("curl"), ["-sS", "-w", "\n%{http_code}", .. arguments]);
+        var output = (await curl.ReadStdoutTextAsync()).TrimEnd();
+        Assert.Equal(0, await curl.WaitForExitAsync());
+        var split = output.LastIndexOf('\n');
+        return (int.Parse(output[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture), split < 0 ? "" : output[..split]);
+    }
+
+    [Fact]
+    public async Task The_api_puts_an_http_imposter_on_a_unix_socket_for_curl_shows_its_path_and_deletes_its_file()
+    {
+        var path = TempPath.Socket();
+        await using var mock = SockitCli.Start("mock", "--api", "127.0.0.1:0", "--quiet");
+        var line = await mock.WaitForStderrAsync(l => l.Contains("API on http://", StringComparison.Ordinal));
+        var api = "http://" + line.Split("http://")[1].Split(' ')[0];
+        var (created, body) = await CurlAsync("-X", "POST", $"{api}/imposters", "--data-binary", $$$"""
+            {"protocol":"http","path":"{{{path}}}","recordRequests":true,"stubs":[{"predicates":[{"equals":{"path":"/pay"}}],"responses":[{"is":{"statusCode":201,"body":"paid"}}]}]}
+            """);
+        Assert.Equal(201, created);
+        Assert.Equal(path, (string?)JsonNode.Parse(body)!["path"]);
+        var key = (int)JsonNode.Parse(body)!["port"]!;
+        Assert.Equal(65536, key); // no port: the first number no real port can be
+
+        Assert.Equal((201, "paid"), await CurlAsync("--unix-socket", path, "http://localhost/pay"));
+        var (status, shown) = await CurlAsync($"{api}/imposters/{key}");
+        Assert.Equal(200, status);
+        var imposter = JsonNode.Parse(shown)!;
+        Assert.Equal(path, (string?)imposter["path"]);
+        Assert.Equal("/pay", (string?)imposter["requests"]![0]!["path"]);
+        Assert.Equal("unix://(unnamed)", (string?)imposter["requests"]![0]!["requestFrom"]);
+
+        // A Unix imposter with a port is kept under it and binds nothing (here a port this test holds); the number cannot be taken twice.
+        using var taken = new TcpListener(IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((IPEndPoint)taken.LocalEndpoint).Port;
+        var other = TempPath.Socket();
+        Assert.Equal(201, (await CurlAsync("-X", "POST", $"{api}/imposters", "--data-binary", $$"""{"protocol":"tcp","port":{{port}},"path":"{{other}}"}""")).Status);
+        Assert.True(File.Exists(other));
+        Assert.Equal(other, (string?)JsonNode.Parse((await CurlAsync($"{api}/imposters/{port}")).Body)!["path"]);
+        var (conflict, error) = await CurlAsync("-X", "POST", $"{api}/imposters", "--data-binary", $$"""{"protocol":"tcp","port":{{port}},"path":"{{other}}2"}""");
+        Assert.Equal(400, conflict);
+        Assert.Equal("resource conflict", (string?)JsonNode.Parse(error)!["errors"]![0]!["code"]);
+
+        Assert.Equal(200, (await CurlAsync("-X", "DELETE", $"{api}/imposters/{key}")).Status);
+        Assert.False(File.Exists(path), "the socket file outlived its imposter");
+        Assert.True(File.Exists(other));
+
+        var (refused, errors) = await CurlAsync("-X", "POST", $"{api}/imposters", "--data-binary",
+            """{"protocol":"udp","stubs":[{"responses":[{"fault":"CONNECTION_RESET_BY_PEER"}]}]}""");
+        Assert.Equal(400, refused);
+        var refusal = JsonNode.Parse(errors)!["errors"]![0]!;
+        Assert.Equal("bad data", (string?)refusal["code"]);
+        Assert.Contains("udp has no connection to reset", (string?)refusal["message"], StringComparison.Ordinal);
+        Assert.Equal("CONNECTION_RESET_BY_PEER", (string?)refusal["source"]!["fault"]);
+        mock.Signal(15);
+        Assert.Equal(0, await mock.WaitForExitAsync());
+        Assert.False(File.Exists(other), "the socket file outlived the mock");
+    }
+
+    [Fact]
+    public async Task The_unix_one_liner_answers_a_python_client_and_removes_its_file_at_stop()
+    {
+        var path = TempPath.Socket();
+        await using var mock = SockitCli.Start("mock", $"unix://{path}", "--on", "PING", "--reply", "PONG\\n");
+        await mock.WaitForStderrAsync(l => l.Contains($"imposter on unix://{path}", StringComparison.Ordinal));
+        await using var python = ChildProcess.Start(Peers.Require("python3"), ["-c", PythonScripts.Client, path, "PING"]);
+        Assert.Equal("PONG\n", await python.ReadStdoutTextAsync());
+        Assert.Equal(0, await python.WaitForExitAsync());
+        mock.Signal(2);
+        Assert.Equal(0, await mock.WaitForExitAsync());
+        Assert.False(File.Exists(path));
+    }
+
+    /// <summary>Python's socket module as the udp client: sends each argument as a datagram and prints each reply on a line (none for a "!message").</summary>
+    private const string UdpClient = """
+        import socket, sys
+        s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        s.settimeout(10)
+        for message in sys.argv[2:]:
+            s.sendto(message.lstrip("!").encode(), ("127.0.0.1", int(sys.argv[1])))
+            if not message.startswith("!"):
+                print(s.recv(65536).decode(), flush=True)
+        """;
+
+    [Fact]
+    public async Task The_udp_one_liner_answers_python_datagrams_and_strict_reports_the_unmatched_one_it_left_unanswered()
+    {
+        await using var mock = SockitCli.Start("mock", "udp://127.0.0.1:0", "--strict", "--on", "PING", "--reply", "PONG");
+        var line = await mock.WaitForStderrAsync(l => l.Contains("imposter on udp port ", StringComparison.Ordinal));
+        var port = line.Split("udp port ")[1].Split(' ')[0];
+        await using var python = ChildProcess.Start(Peers.Require("python3"), ["-c", UdpClient, port, "PING", "!HELLO", "PING"]);
+        // HELLO matches no stub: mountebank's default response has empty data, so no datagram comes back for it.
+        Assert.Equal("PONG\nPONG", (await python.ReadStdoutTextAsync()).TrimEnd());
+        Assert.Equal(0, await python.WaitForExitAsync());
+        var unmatched = await mock.WaitForStderrAsync(l => l.Contains("unmatched request", StringComparison.Ordinal));
+        Assert.Contains("\"HELLO\"", unmatched, StringComparison.Ordinal);
+        mock.Signal(15);
+        Assert.Equal(1, await mock.WaitForExitAsync());
+        Assert.Contains("stopped mock: 1 imposters, 3 requests", mock.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "mock" }, "give --api ENDPOINT")]
     [InlineData(new[] { "mock", "--on", "x", "--reply", "y", "--api", "127.0.0.1:0" }, "--on and --reply need LISTEN")]
     [InlineData(new[] { "mock", ":0", "--on", "x" }, "give the --reply for LISTEN")]
     [InlineData(new[] { "mock", ":0", "--reply", "a\\q" }, "unknown escape '\\q'")]
     [InlineData(new[] { "mock", "--imposters", "/nonexistent/imposters.json" }, "cannot read --imposters")]
+    [InlineData(new[] { "mock", "unixgram:///tmp/sockit-never.sock", "--reply", "x" }, "the one-liner listens on TCP, UDP or a Unix stream socket")]
     public async Task Usage_errors_exit_2_with_one_line(string[] arguments, string expected)
     {
         var (exit, _, stderr) = await SockitCli.RunAsync("", arguments);

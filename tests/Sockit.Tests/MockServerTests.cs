@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
+using Sockit.Endpoints;
 using Sockit.Mock;
 
 namespace Sockit.Tests;
@@ -268,5 +269,138 @@ public sealed class MockServerTests
         Assert.Contains("line 1, column 16", malformed.Message, StringComparison.Ordinal);
         var injection = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"http","stubs":[{"responses":[{"inject":"function(){}"}]}]}""", Token));
         Assert.StartsWith("invalid injection: ", injection.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_tcp_imposter_on_a_unix_socket_answers_a_unix_client_and_removes_its_file_at_stop()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"sockit-mock-{Guid.NewGuid():N}.sock");
+        var mock = await MockServer.StartFromJsonAsync($$$"""
+            {"protocol":"tcp","path":"{{{path}}}","stubs":[{"predicates":[{"equals":{"data":"PING\n"}}],"responses":[{"is":{"data":"PONG\n"}}]}]}
+            """, Token);
+        try
+        {
+            Assert.Equal(path, mock.LocalEndpoint.Path);
+            Assert.Equal(65536, mock.Port); // no port given: the first number above every real port
+            Assert.True(File.Exists(path));
+            using (var client = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified))
+            {
+                await client.ConnectAsync(new UnixDomainSocketEndPoint(path), Token);
+                await client.SendAsync("PING\n"u8.ToArray(), Token);
+                var reply = new byte[5];
+                Assert.Equal(5, await client.ReceiveAsync(reply, Token));
+                Assert.Equal("PONG\n", Encoding.ASCII.GetString(reply));
+            }
+            var request = Assert.Single(mock.Requests);
+            Assert.Equal("unix://(unnamed)", (string?)request["requestFrom"]); // an unbound Unix client has no address
+            Assert.Contains($"\"path\": \"{path}\"", mock.ToJson(), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await mock.DisposeAsync();
+        }
+        Assert.False(File.Exists(path), "the socket file outlived the imposter");
+
+        var both = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"tcp","path":"/tmp/x.sock","host":"127.0.0.1"}""", Token));
+        Assert.Equal("bad data: an imposter listens on a 'host' or on a Unix socket 'path', not both", both.Message);
+        var udp = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"udp","path":"/tmp/x.sock"}""", Token));
+        Assert.Contains("a udp imposter listens on a port", udp.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_udp_imposter_answers_each_datagram_by_predicate_cycle_copy_and_default_and_records_its_sender()
+    {
+        await using var mock = await MockServer.StartFromJsonAsync("""
+            {"protocol":"udp","defaultResponse":{"data":"ERR\n"},"stubs":[
+              {"predicates":[{"equals":{"data":"PING"}}],"responses":[{"is":{"data":"PONG 1"},"repeat":2},{"is":{"data":"PONG 2"}}]},
+              {"predicates":[{"startsWith":{"data":"HELLO"}}],"responses":[{"is":{"data":"hi ${name}"},"behaviors":[{"copy":{"from":"data","into":"${name}","using":{"method":"regex","selector":"\\w+$"}}}]}]}]}
+            """, Token);
+        Assert.Equal(TransportKind.Udp, mock.LocalEndpoint.Transport);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        client.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        var server = new IPEndPoint(IPAddress.Loopback, mock.Port);
+        async Task<string> AskAsync(string request)
+        {
+            await client.SendToAsync(Encoding.UTF8.GetBytes(request), server, Token);
+            return await ReceiveDatagramAsync(client);
+        }
+        Assert.Equal("PONG 1", await AskAsync("PING"));
+        Assert.Equal("PONG 1", await AskAsync("PING"));
+        Assert.Equal("PONG 2", await AskAsync("PING"));
+        Assert.Equal("hi Ann", await AskAsync("HELLO Ann"));
+        Assert.Equal("ERR\n", await AskAsync("other"));
+
+        var requests = mock.Requests;
+        Assert.Equal(["PING", "PING", "PING", "HELLO Ann", "other"], requests.Select(r => (string?)r["data"]));
+        var local = (IPEndPoint)client.LocalEndPoint!;
+        Assert.All(requests, r => Assert.Equal($"127.0.0.1:{local.Port}", (string?)r["requestFrom"]));
+        Assert.Equal("127.0.0.1", (string?)requests[0]["ip"]);
+        mock.AssertReceived(r => r.Equals("data", "ping"), times: 3);
+    }
+
+    [Fact]
+    public async Task A_binary_udp_imposter_matches_and_answers_base64_and_sends_nothing_for_empty_data()
+    {
+        await using var mock = await MockServer.StartFromJsonAsync("""
+            {"protocol":"udp","mode":"binary","stubs":[{"predicates":[{"startsWith":{"data":"AAE="}}],"responses":[{"is":{"data":"/wD+"}}]}]}
+            """, Token);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        // Unmatched: the default response's data is empty, so no datagram comes back and the first reply is the next request's.
+        await client.SendToAsync(new byte[] { 9 }, new IPEndPoint(IPAddress.Loopback, mock.Port), Token);
+        await client.SendToAsync(new byte[] { 0, 1, 2, 0xff }, new IPEndPoint(IPAddress.Loopback, mock.Port), Token);
+        var reply = new byte[16];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        Assert.Equal(new byte[] { 0xff, 0x00, 0xfe }, reply[..await client.ReceiveAsync(reply, timeout.Token)]);
+        Assert.Equal(["CQ==", Convert.ToBase64String([0, 1, 2, 0xff])], mock.Requests.Select(r => (string?)r["data"]));
+        Assert.Contains("\"mode\": \"binary\"", mock.ToJson(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_udp_wait_behavior_holds_up_no_other_sender()
+    {
+        await using var mock = await MockServer.StartFromJsonAsync("""
+            {"protocol":"udp","stubs":[{"predicates":[{"equals":{"data":"slow"}}],"responses":[{"is":{"data":"late"},"behaviors":[{"wait":3000}]}]},
+                                       {"responses":[{"is":{"data":"now"}}]}]}
+            """, Token);
+        var server = new IPEndPoint(IPAddress.Loopback, mock.Port);
+        using var slow = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        using var fast = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await slow.SendToAsync("slow"u8.ToArray(), server, Token);
+        var late = ReceiveDatagramAsync(slow);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        await fast.SendToAsync("fast"u8.ToArray(), server, Token);
+        Assert.Equal("now", await ReceiveDatagramAsync(fast));
+        Assert.False(late.IsCompleted, "the slow reply came before the fast one");
+        Assert.True(System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(2), "the fast reply waited for the slow one");
+        Assert.Equal("late", await late);
+        Assert.Equal(2, mock.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_udp_imposter_refuses_faults_proxies_toxics_and_framing_with_mountebanks_errors()
+    {
+        var fault = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"udp","stubs":[{"responses":[{"fault":"CONNECTION_RESET_BY_PEER"}]}]}""", Token));
+        Assert.Equal("bad data: a fault response needs a connection, and udp has no connection to reset; an empty 'data' sends no reply", fault.Message);
+        var proxy = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"udp","stubs":[{"responses":[{"proxy":{"to":"udp://127.0.0.1:53"}}]}]}""", Token));
+        Assert.Equal("bad data: proxy responses are not supported by udp imposters", proxy.Message);
+        var framing = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"udp","framing":{"type":"line"}}""", Token));
+        Assert.Equal("bad data: 'framing' is for tcp imposters: each udp datagram is one request", framing.Message);
+        await using var mock = await MockServer.StartAsync("udp", Token);
+        var toxic = Assert.Throws<SockitException>(() => mock.AddStub("""{"responses":[{"is":{"data":"x"},"behaviors":[{"toxic":{"type":"latency","attributes":{"latency":10}}}]}]}"""));
+        Assert.StartsWith("bad data: toxic behaviors shape a connection's stream", toxic.Message, StringComparison.Ordinal);
+        Assert.Throws<SockitException>(() => mock.Stub(s => s.Fault("CONNECTION_RESET_BY_PEER")));
+        mock.Stub(s => s.Equals("data", "a").Reply("b"));
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await client.SendToAsync("a"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, mock.Port), Token);
+        Assert.Equal("b", await ReceiveDatagramAsync(client));
+    }
+
+    private static async Task<string> ReceiveDatagramAsync(Socket socket)
+    {
+        var buffer = new byte[2048];
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        timeout.CancelAfter(TimeSpan.FromSeconds(10));
+        return Encoding.UTF8.GetString(buffer, 0, await socket.ReceiveAsync(buffer, timeout.Token));
     }
 }

@@ -17,7 +17,8 @@ internal static class MockCommand
 {
     public static Command Create()
     {
-        var listen = CommonOptions.EndpointArgument("For a one-liner: where the tcp imposter listens (with --on/--reply)", "listen");
+        var listen = CommonOptions.EndpointArgument(
+            "For a one-liner: where the imposter listens (with --on/--reply): host:port (tcp), udp://host:port or unix:///path", "listen");
         listen.Arity = ArgumentArity.ZeroOrOne;
         var api = new Option<Endpoint?>("--api")
         {
@@ -34,7 +35,7 @@ internal static class MockCommand
         {
             Description = "Log each request no stub matched, with the closest stub and the predicate it failed, and exit 1 at stop if there was one (for CI)",
         };
-        var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http) with predicates, response cycles, proxies that record, and faults")
+        var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http; beyond mountebank udp and Unix sockets) with predicates, response cycles, proxies that record, and faults")
         {
             listen, api, imposters, on, reply, maxRequests, quiet, strict, Record(),
         };
@@ -71,7 +72,7 @@ internal static class MockCommand
             if (mock.LocalEndpoint is Endpoint apiAt) announcement.Add($"mountebank-compatible API on http://{apiAt}");
             if (file is not null) await LoadAsync(mock, file, await ReadFileAsync(file, cancellationToken), cancellationToken);
             if (local is not null) await LoadAsync(mock, "--on/--reply", OneLiner(local, ons, replies), cancellationToken);
-            foreach (var port in mock.ImposterPorts) announcement.Add($"imposter on port {port}");
+            foreach (var address in mock.ImposterAddresses) announcement.Add($"imposter on {address}");
             if (announcement.Count == 0) announcement.Add("no imposters yet");
             for (var i = 0; i < announcement.Count; i++) Reporter.Info(i == announcement.Count - 1 ? $"{announcement[i]} (Ctrl-C to stop)" : announcement[i]);
             try
@@ -185,10 +186,14 @@ internal static class MockCommand
 
     private static string Abbreviate(string json) => json.Length > 120 ? json[..120] + "..." : json;
 
-    /// <summary>The one-liner as an imposter: each --on a contains predicate, a last lone --reply the default.</summary>
+    /// <summary>
+    /// The one-liner as an imposter: each --on a contains predicate, a last lone --reply the default. It listens on TCP,
+    /// UDP (udp://host:port) or a Unix stream socket (unix:///path, unix://@name); tls:// and tls+unix:// add TLS.
+    /// </summary>
     private static string OneLiner(Endpoint listen, string[] ons, string[] replies)
     {
-        if (listen.Transport != TransportKind.Tcp) throw new UsageException($"the one-liner listens on TCP; {listen} is not a TCP endpoint");
+        if (listen.Transport is not (TransportKind.Tcp or TransportKind.Udp or TransportKind.Unix))
+            throw new UsageException($"the one-liner listens on TCP, UDP or a Unix stream socket; {listen} is none of them");
         var stubs = new JsonArray();
         for (var i = 0; i < replies.Length; i++)
         {
@@ -198,7 +203,9 @@ internal static class MockCommand
             stub["responses"] = new JsonArray(new JsonObject { ["is"] = new JsonObject { ["data"] = Unescape(replies[i], "--reply") } });
             stubs.Add((JsonNode)stub);
         }
-        var imposter = new JsonObject { ["protocol"] = "tcp", ["stubs"] = stubs, ["recordRequests"] = false };
+        var protocol = listen.Transport == TransportKind.Udp ? "udp" : listen.IsTls ? "tls" : "tcp";
+        var imposter = new JsonObject { ["protocol"] = protocol, ["stubs"] = stubs, ["recordRequests"] = false };
+        if (listen.IsUnixDomain) imposter["path"] = listen.IsAbstract ? "@" + listen.Path : listen.Path;
         if (listen.Port > 0) imposter["port"] = listen.Port; // none: a free port, as mountebank picks
         if (listen.Host is string host && !listen.IsAnyAddress) imposter["host"] = host;
         else if (listen.IsAnyAddress) imposter["host"] = "0.0.0.0";

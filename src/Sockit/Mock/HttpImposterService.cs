@@ -67,7 +67,7 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
                         await connection.SendOrFailAsync(TcpImposterService.RandomData, context.Abort).ConfigureAwait(false);
                         return;
                 }
-                var close = Write(output, response, imposter.DefaultResponse, isHead, http11) || !clientKeepAlive || context.Stopping.IsCancellationRequested;
+                var close = WriteResponse(output, response, imposter.DefaultResponse, isHead, http11) || !clientKeepAlive || context.Stopping.IsCancellationRequested;
                 if (toxics is not null)
                 {
                     var end = await toxics.SendAsync(connection, output.WrittenMemory, context.Abort).ConfigureAwait(false);
@@ -97,7 +97,8 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
         var target = reader.Target;
         var question = target.IndexOf('?', StringComparison.Ordinal);
         var path = question < 0 ? target : target[..question];
-        if (Uri.TryCreate(path, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal)) path = absolute.AbsolutePath;
+        // An absolute-form target (a proxy's request) has its path taken out; "/x" is a path already (and on Unix would parse as a file URI).
+        if (!path.StartsWith('/') && Uri.TryCreate(path, UriKind.Absolute, out var absolute) && absolute.Scheme.StartsWith("http", StringComparison.Ordinal)) path = absolute.AbsolutePath;
         var headers = new JsonObject();
         var buffer = reader.HeadBuffer;
         string? contentType = null;
@@ -151,8 +152,37 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
         }
     }
 
-    /// <summary>Writes the response as node's http server does for mountebank; true when the connection closes after it.</summary>
-    private static bool Write(ArrayBufferWriter<byte> output, JsonObject stubResponse, JsonObject? defaultResponse, bool isHead, bool http11)
+    /// <summary>
+    /// <see cref="Write"/>, from the prepared bytes when the response is a stub's fixed one and the request the usual
+    /// kind (HTTP/1.1, not HEAD): only the Date changes from one reply to the next.
+    /// </summary>
+    private static bool WriteResponse(ArrayBufferWriter<byte> output, JsonObject response, JsonObject? defaultResponse, bool isHead, bool http11)
+    {
+        if (isHead || !http11 || PreparedReply.For(response) is not { } slot) return Write(output, response, defaultResponse, isHead, http11, out _);
+        if (slot.Http is not { } prepared)
+        {
+            var made = new ArrayBufferWriter<byte>(256);
+            var close = Write(made, response, defaultResponse, isHead, http11, out var dateAt, date: false);
+            slot.Http = prepared = new PreparedHttp(made.WrittenSpan.ToArray(), dateAt, close);
+        }
+        output.ResetWrittenCount();
+        if (prepared.DateAt < 0)
+        {
+            output.Write(prepared.Bytes);
+            return prepared.Close;
+        }
+        output.Write(prepared.Bytes.AsSpan(0, prepared.DateAt));
+        output.Write(HttpDate.Line());
+        output.Write(prepared.Bytes.AsSpan(prepared.DateAt));
+        return prepared.Close;
+    }
+
+    /// <summary>
+    /// Writes the response as node's http server does for mountebank; true when the connection closes after it.
+    /// <paramref name="dateAt"/> is where the Date header goes (or went) when the stub gave none, -1 when it gave one;
+    /// with <paramref name="date"/> false its place is left empty, for a prepared reply.
+    /// </summary>
+    private static bool Write(ArrayBufferWriter<byte> output, JsonObject stubResponse, JsonObject? defaultResponse, bool isHead, bool http11, out int dateAt, bool date = true)
     {
         var status = Js.TryInteger(stubResponse["statusCode"], out var s) && s > 0 ? (int)s
             : Js.TryInteger(defaultResponse?["statusCode"], out var d) && d > 0 ? (int)d : 200;
@@ -165,7 +195,12 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
         {
             foreach (var one in value is JsonArray many ? [.. many] : new[] { value }) HttpWriter.Header(output, name, Js.ToText(one));
         }
-        if (Find("Date") is null) HttpWriter.Header(output, "Date", DateTime.UtcNow.ToString("R", CultureInfo.InvariantCulture));
+        dateAt = -1;
+        if (Find("Date") is null)
+        {
+            dateAt = output.WrittenCount;
+            if (date) output.Write(HttpDate.Line());
+        }
         var chunked = hasBody && Find("Content-Length") is null && Find("Transfer-Encoding") is null && http11;
         if (chunked) output.Write("Transfer-Encoding: chunked\r\n"u8);
         output.Write("\r\n"u8);
@@ -210,5 +245,27 @@ internal sealed class HttpImposterService(Imposter imposter) : IConnectionServic
         {
             return [];
         }
+    }
+}
+
+/// <summary>A stub's fixed HTTP response as bytes, with the place of the Date header that each reply fills in.</summary>
+internal sealed record PreparedHttp(byte[] Bytes, int DateAt, bool Close);
+
+/// <summary>The <c>Date: ...</c> header line, made once a second rather than once a reply.</summary>
+internal static class HttpDate
+{
+    private sealed record Current(long Second, byte[] Line);
+
+    private static Current _current = new(-1, []);
+
+    public static byte[] Line()
+    {
+        var now = DateTime.UtcNow;
+        var second = now.Ticks / TimeSpan.TicksPerSecond;
+        var current = Volatile.Read(ref _current);
+        if (current.Second == second) return current.Line;
+        var line = Encoding.ASCII.GetBytes("Date: " + now.ToString("R", CultureInfo.InvariantCulture) + "\r\n");
+        Volatile.Write(ref _current, new Current(second, line));
+        return line;
     }
 }

@@ -9,9 +9,9 @@ using Sockit.Observability;
 namespace Sockit.Mock;
 
 /// <summary>
-/// One imposter: a tcp or http service on the connection host, its stubs, and the requests it recorded, as
-/// mountebank's imposter.js, responseResolver.js and behaviors.js have them. Requests are matched and stubs changed
-/// under one lock (mountebank runs on one thread, so its order is the order here); proxies and waits run outside it.
+/// One imposter: a tcp or http service on the connection host (beyond mountebank, a udp one on the datagram host, or
+/// one on a Unix socket), its stubs, and the requests it recorded, as mountebank's imposter.js, responseResolver.js and
+/// behaviors.js have them. Requests are matched and stubs changed under one lock (mountebank runs on one thread, so its order is the order here); proxies and waits run outside it.
 /// </summary>
 internal sealed class Imposter : IAsyncDisposable
 {
@@ -22,6 +22,8 @@ internal sealed class Imposter : IAsyncDisposable
     private readonly JsonObject _header;
     private readonly MockOptions _options;
     private ConnectionHost? _host;
+    private DatagramHost? _datagrams;
+    private int? _key; // a Unix-socket imposter's number, which is no port it binds
     private long _numberOfRequests;
 
     private Imposter(JsonObject definition, MockOptions options)
@@ -30,18 +32,28 @@ internal sealed class Imposter : IAsyncDisposable
         _header.Remove("stubs");
         _options = options;
         Protocol = Js.ToText(definition["protocol"]);
-        Binary = IsTcp && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
+        Path = definition["path"] is JsonNode path ? Js.ToText(path) : null;
+        Binary = IsData && definition["mode"] is JsonNode mode && Js.ToText(mode) == "binary";
         RecordRequests = Js.Truthy(definition["recordRequests"]);
-        Framing = IsTcp ? TcpFraming.From(definition["framing"], Binary) : null;
+        Framing = Protocol is "tcp" or "tls" ? TcpFraming.From(definition["framing"], Binary) : null;
         DefaultResponse = definition["defaultResponse"] as JsonObject;
         foreach (var stub in (definition["stubs"] as JsonArray ?? []).OfType<JsonObject>()) _stubs.Add(new Stub(stub));
     }
 
-    /// <summary>tcp or http.</summary>
+    /// <summary>tcp, http, https, tls or udp.</summary>
     public string Protocol { get; }
 
     /// <summary>tcp, or tls (tcp behind a TLS handshake): raw data, not HTTP.</summary>
     public bool IsTcp => Protocol is "tcp" or "tls";
+
+    /// <summary>udp: each datagram a request, each reply a datagram (beyond mountebank).</summary>
+    public bool IsUdp => Protocol == "udp";
+
+    /// <summary>Requests and replies are <c>data</c> (tcp, tls, udp), not HTTP.</summary>
+    private bool IsData => IsTcp || IsUdp;
+
+    /// <summary>The Unix socket it listens on, as the definition gave it (a file path, or @name for an abstract socket); null for a port.</summary>
+    public string? Path { get; }
 
     /// <summary>A tcp imposter in binary mode: data is base64.</summary>
     public bool Binary { get; }
@@ -53,33 +65,69 @@ internal sealed class Imposter : IAsyncDisposable
 
     public JsonObject? DefaultResponse { get; }
 
-    /// <summary>The port it listens on.</summary>
-    public int Port => _host!.LocalEndpoint.Port;
+    /// <summary>
+    /// The port it listens on: the imposter's number in the API. A Unix-socket imposter binds no port; its number is the
+    /// definition's <c>port</c>, or one the set gave it (<see cref="FirstUnixKey"/> and up).
+    /// </summary>
+    public int Port => _key ?? LocalEndpoint.Port;
+
+    /// <summary>
+    /// The first number a Unix-socket imposter without a <c>port</c> gets, then the lowest free one above it: no TCP or
+    /// UDP port is that high, so such a number never meets an imposter's real port.
+    /// </summary>
+    internal const int FirstUnixKey = 65536;
 
     // The metrics' tag, made once the port is known: a boxed port per request would allocate on the hot path.
     private KeyValuePair<string, object?> _portTag;
 
     /// <summary>Where it listens.</summary>
-    public Endpoint LocalEndpoint => _host!.LocalEndpoint;
+    public Endpoint LocalEndpoint => _host?.LocalEndpoint ?? _datagrams!.LocalEndpoint;
 
-    /// <summary>Validates <paramref name="definition"/> (mountebank's JSON) and starts listening on <paramref name="host"/>.</summary>
-    /// <exception cref="MockError">The imposter is invalid, or its port is taken.</exception>
-    public static async Task<Imposter> StartAsync(JsonObject definition, string host, MockOptions options, CancellationToken cancellationToken)
+    /// <summary>Validates <paramref name="definition"/> (mountebank's JSON) and starts listening on <paramref name="host"/>, or on its <c>path</c>.</summary>
+    /// <param name="definition">The imposter, as mountebank's API takes it.</param>
+    /// <param name="host">Where it listens unless it names its own host.</param>
+    /// <param name="options">Limits and log.</param>
+    /// <param name="unixKey">For a Unix-socket imposter without a <c>port</c>: its number (by default <see cref="FirstUnixKey"/>).</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="MockError">The imposter is invalid, or its port (or socket path) is taken.</exception>
+    public static async Task<Imposter> StartAsync(JsonObject definition, string host, MockOptions options, int? unixKey, CancellationToken cancellationToken)
     {
         var errors = ImposterValidator.Validate(definition);
         if (errors.Count > 0) throw new MockErrors(errors);
         var imposter = new Imposter(definition, options);
         var port = definition["port"] is JsonNode p && Js.TryInteger(p, out var n) ? (int)n : 0;
         var bindHost = definition["host"] is JsonNode h ? Js.ToText(h) : host;
-        IConnectionService service = imposter.IsTcp ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
         var tls = imposter.Protocol is "https" or "tls" ? TlsOptions(definition) : null;
-        imposter._portTag = new("sockit.mock.port", port); // the asked-for port until the bound one is known
+        Endpoint endpoint;
+        if (imposter.Path is { } path)
+        {
+            endpoint = UnixEndpoint(path);
+            imposter._key = port > 0 ? port : unixKey ?? FirstUnixKey;
+        }
+        else
+        {
+            endpoint = Endpoint.ForHost(imposter.IsUdp ? TransportKind.Udp : TransportKind.Tcp, bindHost, port);
+        }
+        imposter._portTag = new("sockit.mock.port", imposter._key ?? port); // the asked-for port until the bound one is known
         try
         {
-            // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
-            imposter._host = await ConnectionHost.StartAsync(Endpoint.ForHost(TransportKind.Tcp, bindHost, port).WithTls(tls is not null), service,
-                new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer, Tls = tls }, null, cancellationToken).ConfigureAwait(false);
+            if (imposter.IsUdp)
+            {
+                var service = new UdpImposterService(imposter);
+                imposter._datagrams = await DatagramHost.StartAsync(endpoint, service, new ServerOptions { Tracer = options.Tracer }, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                IConnectionService service = imposter.IsTcp ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
+                // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
+                imposter._host = await ConnectionHost.StartAsync(endpoint.WithTls(tls is not null), service,
+                    new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer, Tls = tls }, null, cancellationToken).ConfigureAwait(false);
+            }
             imposter._portTag = new("sockit.mock.port", imposter.Port);
+        }
+        catch (SockitException ex) when (ex.Error == SockitError.AddressInUse && imposter.Path is not null)
+        {
+            throw new MockErrors([new MockError("EADDRINUSE", ex.Message)]);
         }
         catch (SockitException ex) when (ex.Error == SockitError.AddressInUse)
         {
@@ -113,9 +161,13 @@ internal sealed class Imposter : IAsyncDisposable
         }
     }
 
-    /// <summary>Stops listening and closes every connection.</summary>
+    /// <summary>The endpoint of a <c>path</c> the validator accepted: a file path, or @name for a Linux abstract socket.</summary>
+    internal static Endpoint UnixEndpoint(string path) => Endpoint.Parse("unix://" + path);
+
+    /// <summary>Stops listening (removing the Unix socket file, if any) and closes every connection.</summary>
     public async ValueTask DisposeAsync()
     {
+        if (_datagrams is not null) await _datagrams.StopAsync().ConfigureAwait(false);
         if (_host is null) return;
         using var now = new CancellationTokenSource();
         await now.CancelAsync().ConfigureAwait(false);
@@ -191,7 +243,7 @@ internal sealed class Imposter : IAsyncDisposable
 
     private void ThrowIfInvalid(JsonArray stubs)
     {
-        var errors = ImposterValidator.ValidateStubs(stubs, IsTcp, Binary);
+        var errors = ImposterValidator.ValidateStubs(stubs, IsData, Binary, IsUdp);
         if (errors.Count > 0) throw new MockErrors(errors);
     }
 
@@ -215,6 +267,7 @@ internal sealed class Imposter : IAsyncDisposable
         lock (_sync)
         {
             var result = new JsonObject { ["protocol"] = Protocol, ["port"] = Port };
+            if (Path is not null) result["path"] = Path;
             if (_header["name"] is JsonNode name) result["name"] = name.DeepClone();
             if (_header["defaultResponse"] is JsonNode defaultResponse) result["defaultResponse"] = defaultResponse.DeepClone();
             if (_header["framing"] is JsonNode framing) result["framing"] = framing.DeepClone();
@@ -226,7 +279,7 @@ internal sealed class Imposter : IAsyncDisposable
                 return result;
             }
             result["recordRequests"] = RecordRequests;
-            if (IsTcp) result["mode"] = Binary ? "binary" : "text";
+            if (IsData) result["mode"] = Binary ? "binary" : "text";
             if (!replayable) result["requests"] = new JsonArray([.. _requests.Select(r => JsonNode.Parse(r))]);
             var stubs = new JsonArray();
             for (var i = 0; i < _stubs.Count; i++)
@@ -259,18 +312,52 @@ internal sealed class Imposter : IAsyncDisposable
 
     /// <summary>
     /// The response to <paramref name="request"/>: the first stub whose predicates all match gives its next response
-    /// (or the default one), resolved (is, proxy, fault) and run through its behaviors. The result is an <c>is</c>
-    /// object, or <c>{"fault": ...}</c>.
+    /// (or the default one), resolved (is, proxy, fault) and run through its behaviors; the result is an <c>is</c>
+    /// object, or <c>{"fault": ...}</c>, with the response's toxic behaviors. A failure (a broken predicate, a bad
+    /// regex, an unreachable proxy) is given back as mountebank's errors for this one request: the imposter goes on serving.
     /// </summary>
-    /// <exception cref="MockError">A predicate or response fails; the protocol answers with the error.</exception>
-    public async Task<(JsonObject Response, ResponseToxics? Toxics)> RespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    public ValueTask<(JsonObject? Response, List<MockError>? Errors, ResponseToxics? Toxics)> TryRespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
     {
-        var (response, config) = await ResolveAsync(request, rawUrl, cancellationToken).ConfigureAwait(false);
-        return (response, config is null ? null : ResponseToxics.From(config));
+        JsonObject config;
+        Stub? matched;
+        try
+        {
+            (config, matched) = Match(request);
+        }
+        catch (Exception ex) when (Failure(ex) is { } errors)
+        {
+            return new((null, errors, null));
+        }
+        // The usual answer, a stub's fixed response with no behaviors, is known now: no state machine for it.
+        if (config["is"] is JsonObject fixedResponse && config["behaviors"] is not JsonArray) return new((fixedResponse, null, null));
+        return CompleteAsync(config, matched, request, rawUrl, cancellationToken);
     }
 
-    /// <summary>The response for <paramref name="request"/>, and the stub response it came from (for its toxic behaviors).</summary>
-    private async Task<(JsonObject Response, JsonObject? Config)> ResolveAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    private async ValueTask<(JsonObject? Response, List<MockError>? Errors, ResponseToxics? Toxics)> CompleteAsync(JsonObject config, Stub? matched,
+        JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var (response, toxics) = await ResolveAsync(config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false);
+            return (response, null, toxics);
+        }
+        catch (Exception ex) when (Failure(ex) is { } errors)
+        {
+            return (null, errors, null);
+        }
+    }
+
+    /// <summary>A failure that is this request's alone, as mountebank's errors; null for any other exception.</summary>
+    private static List<MockError>? Failure(Exception exception) => exception switch
+    {
+        MockError error => [error],
+        MockErrors errors => errors.Errors,
+        ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException => [MockError.Validation(exception.Message)],
+        _ => null,
+    };
+
+    /// <summary>Counts and records <paramref name="request"/>, and takes the next response of the first stub it matches (or the default one).</summary>
+    private (JsonObject Config, Stub? Matched) Match(JsonObject request)
     {
         Stub? matched = null;
         JsonObject config;
@@ -286,7 +373,7 @@ internal sealed class Imposter : IAsyncDisposable
             }
             foreach (var stub in _stubs)
             {
-                if (stub.Predicates.All(p => Predicates.Evaluate(p, request, Binary)))
+                if (AllMatch(stub.Predicates, request))
                 {
                     matched = stub;
                     break;
@@ -297,43 +384,35 @@ internal sealed class Imposter : IAsyncDisposable
         }
         (matched is null ? SockitMetrics.MockMisses : SockitMetrics.MockMatches).Add(1, _portTag);
         _options.OnRequest?.Invoke(request);
+        return (config, matched);
+    }
+
+    /// <summary>The response <paramref name="config"/> gives (is, proxy or fault, through its behaviors) and its toxic behaviors.</summary>
+    private async ValueTask<(JsonObject Response, ResponseToxics? Toxics)> ResolveAsync(JsonObject config, Stub? matched, JsonObject request, string? rawUrl,
+        CancellationToken cancellationToken)
+    {
         if (Js.Truthy(config["is"]))
         {
             // Only a copy behavior changes the response; without one the stub's own object goes out (the services only
             // read it), and a request costs no deep copy of it.
             var stubResponse = (JsonObject)config["is"]!;
-            var response = ImposterValidator.Behaviors(config).Any(b => b.ContainsKey("copy")) ? (JsonObject)stubResponse.DeepClone() : stubResponse;
-            return (await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false), config);
+            if (config["behaviors"] is not JsonArray) return (stubResponse, null);
+            var response = ImposterValidator.HasBehavior(config, "copy") ? (JsonObject)stubResponse.DeepClone() : stubResponse;
+            return (await RunBehaviorsAsync(request, response, config, cancellationToken).ConfigureAwait(false), ResponseToxics.From(config));
         }
-        if (config["proxy"] is JsonObject proxy) return (await ProxyAsync(proxy, config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false), config);
+        if (config["proxy"] is JsonObject proxy) return (await ProxyAsync(proxy, config, matched, request, rawUrl, cancellationToken).ConfigureAwait(false), ResponseToxics.From(config));
         if (Js.Truthy(config["fault"])) return (new JsonObject { ["fault"] = Js.ToText(config["fault"]) }, null);
         if (config.ContainsKey("inject")) throw Predicates.Injection(config);
         throw MockError.Validation("unrecognized response type", config);
     }
 
-    /// <summary>
-    /// <see cref="RespondAsync"/>, with a failure (a broken predicate, a bad regex, an unreachable proxy) given back as
-    /// mountebank's errors for this one request: the imposter goes on serving.
-    /// </summary>
-    public async Task<(JsonObject? Response, List<MockError>? Errors, ResponseToxics? Toxics)> TryRespondAsync(JsonObject request, string? rawUrl, CancellationToken cancellationToken)
+    private bool AllMatch(JsonArray predicates, JsonObject request)
     {
-        try
+        foreach (var predicate in predicates)
         {
-            var (response, toxics) = await RespondAsync(request, rawUrl, cancellationToken).ConfigureAwait(false);
-            return (response, null, toxics);
+            if (!Predicates.Evaluate(predicate, request, Binary)) return false;
         }
-        catch (MockError error)
-        {
-            return (null, [error], null);
-        }
-        catch (MockErrors errors)
-        {
-            return (null, errors.Errors, null);
-        }
-        catch (Exception ex) when (ex is ArgumentException or FormatException or InvalidOperationException or RegexMatchTimeoutException or SockitException)
-        {
-            return (null, [MockError.Validation(ex.Message)], null);
-        }
+        return true;
     }
 
     /// <summary>For --strict: the stub that came closest (most predicates matched) and the first predicate it failed.</summary>
@@ -487,8 +566,8 @@ internal sealed class Imposter : IAsyncDisposable
         }
     }
 
-    /// <summary>"ip:port" of a peer, as mountebank's requestFrom.</summary>
-    internal static string SocketName(Endpoint remote) => $"{remote.Host}:{remote.Port}";
+    /// <summary>"ip:port" of a peer, as mountebank's requestFrom; a Unix peer as its endpoint (<c>unix://(unnamed)</c> unless it bound a path).</summary>
+    internal static string SocketName(Endpoint remote) => remote.IsUnixDomain ? remote.ToString() : $"{remote.Host}:{remote.Port}";
 
     internal static Encoding Utf8 { get; } = new UTF8Encoding(false);
 }

@@ -6,7 +6,8 @@ namespace Sockit.Mock;
 /// <summary>
 /// mountebank's checks of an imposter before it is created (impostersController.validate and dryRunValidator), with
 /// its messages: the protocol and port, every stub's responses, behaviors and repeat, and a dry run of every
-/// predicate against a test request. JavaScript (inject, decorate, a wait function, shellTransform) is refused.
+/// predicate against a test request. JavaScript (inject, decorate, a wait function, shellTransform) is refused. Beyond
+/// mountebank: a <c>path</c> (a Unix socket instead of a port) and the udp protocol, whose checks are here too.
 /// </summary>
 internal static class ImposterValidator
 {
@@ -27,16 +28,22 @@ internal static class ImposterValidator
             return errors;
         }
         var port = request["port"];
-        if (port is not null && !(Js.TryInteger(port, out var p) && !Js.ToText(port).Contains('.') && p is > 0 and < 65536))
+        // A Unix-socket imposter's port is only its number in the API, so it may be any positive integer.
+        var maxPort = request.ContainsKey("path") ? int.MaxValue : 65535;
+        if (port is not null && !(Js.TryInteger(port, out var p) && !Js.ToText(port).Contains('.') && p > 0 && p <= maxPort))
             errors.Add(MockError.Validation("invalid value for 'port'"));
         var protocol = request["protocol"];
         if (protocol is null) errors.Add(MockError.Validation("'protocol' is a required field"));
-        else if (Js.ToText(protocol) is not ("tcp" or "http" or "https" or "tls")) errors.Add(MockError.Validation($"the {Js.ToText(protocol)} protocol is not yet supported"));
+        else if (Js.ToText(protocol) is not ("tcp" or "http" or "https" or "tls" or "udp"))
+            errors.Add(MockError.Validation($"the {Js.ToText(protocol)} protocol is not yet supported"));
         if (errors.Count > 0) return errors;
-        var tcp = Js.ToText(protocol) is "tcp" or "tls";
-        errors.AddRange(ValidateStubs(request["stubs"], tcp, request["mode"] is JsonNode m && Js.ToText(m) == "binary"));
+        var udp = Js.ToText(protocol) == "udp";
+        if (request.ContainsKey("path")) errors.AddRange(ValidatePath(request, udp));
+        var tcp = Js.ToText(protocol) is "tcp" or "tls" || udp;
+        errors.AddRange(ValidateStubs(request["stubs"], tcp, request["mode"] is JsonNode m && Js.ToText(m) == "binary", udp));
+        if (udp && request.ContainsKey("framing")) errors.Add(MockError.Validation("'framing' is for tcp imposters: each udp datagram is one request"));
         if (request["endOfRequestResolver"] is JsonObject resolver && resolver.ContainsKey("inject")) errors.Add(Predicates.Injection(resolver));
-        if (tcp)
+        if (tcp && !udp)
         {
             try
             {
@@ -52,16 +59,48 @@ internal static class ImposterValidator
         return errors;
     }
 
+    /// <summary>A Unix socket <c>path</c>: a file path, or @name for a Linux abstract socket, of a stream imposter.</summary>
+    private static IEnumerable<MockError> ValidatePath(JsonObject request, bool udp)
+    {
+        if (request["path"] is not JsonValue path || path.GetValueKind() != JsonValueKind.String || Js.ToText(path).Length == 0)
+        {
+            yield return MockError.Validation("'path' must be a Unix socket path: a file path, or @name for a Linux abstract socket");
+            yield break;
+        }
+        if (udp) yield return MockError.Validation("'path' is for tcp, http, https and tls imposters: a udp imposter listens on a port");
+        else if (!Sockit.Endpoints.Endpoint.TryParse("unix://" + Js.ToText(path), out _, out var error))
+            yield return MockError.Validation($"invalid value for 'path': {error}");
+        if (request.ContainsKey("host")) yield return MockError.Validation("an imposter listens on a 'host' or on a Unix socket 'path', not both");
+    }
+
     /// <summary>The checks of a list of stubs, as for new stubs of an existing imposter.</summary>
-    public static List<MockError> ValidateStubs(JsonNode? stubs, bool tcp, bool binary)
+    /// <param name="stubs">The stubs.</param>
+    /// <param name="tcp">The imposter's requests are <c>data</c> (tcp, tls, udp), not HTTP.</param>
+    /// <param name="binary">Its data is base64.</param>
+    /// <param name="udp">A udp imposter: no faults, proxies or toxics, which need a connection.</param>
+    public static List<MockError> ValidateStubs(JsonNode? stubs, bool tcp, bool binary, bool udp = false)
     {
         var errors = new List<MockError>();
         foreach (var stub in stubs as JsonArray ?? [])
         {
             var stubErrors = ValidateStub(stub as JsonObject ?? [], tcp, binary);
+            if (udp && stubErrors.Count == 0) stubErrors.AddRange(UdpErrors(stub as JsonObject ?? []));
             errors.AddRange(stubErrors);
         }
         return errors;
+    }
+
+    /// <summary>What a udp imposter cannot do: a datagram has no connection to fault, proxy over or shape.</summary>
+    private static IEnumerable<MockError> UdpErrors(JsonObject stub)
+    {
+        foreach (var response in (stub["responses"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            if (Js.Truthy(response["fault"]))
+                yield return MockError.Validation("a fault response needs a connection, and udp has no connection to reset; an empty 'data' sends no reply", response);
+            if (response.ContainsKey("proxy")) yield return MockError.Validation("proxy responses are not supported by udp imposters", response);
+            if (Behaviors(response).Any(b => b.ContainsKey("toxic")))
+                yield return MockError.Validation("toxic behaviors shape a connection's stream, and udp has none; use the wait behavior to delay a reply", response);
+        }
     }
 
     private static List<MockError> ValidateStub(JsonObject stub, bool tcp, bool binary)
@@ -104,6 +143,17 @@ internal static class ImposterValidator
         || (stub["predicates"] as JsonArray ?? []).OfType<JsonObject>().Any(p => p.ContainsKey("inject"));
 
     internal static IEnumerable<JsonObject> Behaviors(JsonObject response) => (response["behaviors"] as JsonArray ?? []).OfType<JsonObject>();
+
+    /// <summary>Whether a behavior of <paramref name="response"/> has <paramref name="name"/>; no enumerator made when it has none.</summary>
+    internal static bool HasBehavior(JsonObject response, string name)
+    {
+        if (response["behaviors"] is not JsonArray behaviors) return false;
+        foreach (var behavior in behaviors)
+        {
+            if (behavior is JsonObject obj && obj.ContainsKey(name)) return true;
+        }
+        return false;
+    }
 
     private static IEnumerable<MockError> ValidateBehavior(JsonObject behavior)
     {

@@ -86,6 +86,23 @@ internal static class Js
 
     public static JsonNode? Str(string? text) => text is null ? null : JsonValue.Create(text);
 
+    /// <summary>
+    /// Fills in every object and array under <paramref name="node"/> now: one made by parsing fills in its dictionary or
+    /// list on first read, which two threads must not do at once. After this, reads from many threads are safe.
+    /// </summary>
+    public static void Materialize(JsonNode? node)
+    {
+        switch (node)
+        {
+            case JsonObject obj:
+                foreach (var (_, value) in obj) Materialize(value);
+                break;
+            case JsonArray array:
+                foreach (var item in array) Materialize(item);
+                break;
+        }
+    }
+
     /// <summary>JSON.stringify(value).</summary>
     public static string Stringify(JsonNode? node) => node is null ? "undefined" : node.ToJsonString(Compact);
 

@@ -26,6 +26,10 @@ internal sealed class MockApi : IAsyncDisposable
     /// <summary>The ports of the imposters now running.</summary>
     public IReadOnlyList<int> ImposterPorts => [.. _imposters.All.Select(i => i.Port)];
 
+    /// <summary>The imposters now running, each as "port 9000", "udp port 9000" or "unix:///tmp/pay.sock (imposter 65536)", for a log.</summary>
+    public IReadOnlyList<string> ImposterAddresses => [.. _imposters.All.Select(i =>
+        i.Path is not null ? $"{i.LocalEndpoint} (imposter {i.Port})" : i.IsUdp ? $"udp port {i.Port}" : $"port {i.Port}")];
+
     /// <summary>Starts the API on <paramref name="endpoint"/> (TCP).</summary>
     /// <param name="endpoint">Where the API listens; null for imposters only (loaded with <see cref="LoadAsync"/>).</param>
     /// <param name="options">Limits, log and more; <see cref="MockOptions.ImposterHost"/> is where imposters listen.</param>

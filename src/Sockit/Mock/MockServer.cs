@@ -18,27 +18,31 @@ public sealed class MockServer : IAsyncDisposable
 
     private MockServer(Imposter imposter) => _imposter = imposter;
 
-    /// <summary>The port it listens on.</summary>
+    /// <summary>The port it listens on (for an imposter on a Unix socket, its number, which it does not bind).</summary>
     public int Port => _imposter.Port;
 
-    /// <summary>Where it listens.</summary>
+    /// <summary>Where it listens: a loopback port, or the Unix socket its JSON's <c>path</c> names.</summary>
     public Endpoint LocalEndpoint => _imposter.LocalEndpoint;
 
-    /// <summary>http://127.0.0.1:port, or https:// for an https imposter.</summary>
-    public Uri Url => new($"{(_imposter.Protocol == "https" ? "https" : "http")}://{LocalEndpoint.Host}:{Port}/");
+    /// <summary>http://127.0.0.1:port, or https:// for an https imposter; http://localhost/ on a Unix socket (connect to <see cref="LocalEndpoint"/>).</summary>
+    public Uri Url => new($"{(_imposter.Protocol == "https" ? "https" : "http")}://{(LocalEndpoint.IsUnixDomain ? "localhost" : $"{LocalEndpoint.Host}:{Port}")}/");
 
     /// <summary>The requests received so far, oldest first, as mountebank's request JSON (<c>path</c>, <c>body</c>, <c>data</c>, ...).</summary>
     public IReadOnlyList<JsonObject> Requests => _imposter.Requests;
 
     /// <summary>
     /// Starts an empty imposter of <paramref name="protocol"/> on a free loopback port: <c>tcp</c>, <c>http</c>,
-    /// <c>https</c> (http over TLS with a certificate for localhost made in memory) or <c>tls</c> (tcp over TLS).
+    /// <c>https</c> (http over TLS with a certificate for localhost made in memory), <c>tls</c> (tcp over TLS) or
+    /// <c>udp</c> (each datagram a request, each reply a datagram).
     /// </summary>
     /// <exception cref="SockitException">The protocol is none of those.</exception>
     public static Task<MockServer> StartAsync(string protocol = "http", CancellationToken cancellationToken = default) =>
         StartAsync(new JsonObject { ["protocol"] = protocol }, cancellationToken);
 
-    /// <summary>Starts an imposter from mountebank's JSON for one imposter (port 0 or none for a free port).</summary>
+    /// <summary>
+    /// Starts an imposter from mountebank's JSON for one imposter (port 0 or none for a free port; a <c>path</c> for a
+    /// Unix socket instead, such as <c>{"protocol": "http", "path": "/tmp/api.sock"}</c>).
+    /// </summary>
     /// <exception cref="SockitException">The JSON or the imposter is invalid.</exception>
     public static Task<MockServer> StartFromJsonAsync(string imposterJson, CancellationToken cancellationToken = default)
     {
@@ -60,7 +64,7 @@ public sealed class MockServer : IAsyncDisposable
         definition["recordRequests"] ??= true;
         try
         {
-            return new MockServer(await Imposter.StartAsync(definition, "127.0.0.1", new MockOptions { MaxRecordedRequests = 0 }, cancellationToken).ConfigureAwait(false));
+            return new MockServer(await Imposter.StartAsync(definition, "127.0.0.1", new MockOptions { MaxRecordedRequests = 0 }, null, cancellationToken).ConfigureAwait(false));
         }
         catch (MockErrors errors)
         {

@@ -18,13 +18,9 @@ internal static class Predicates
     /// <exception cref="MockError">The predicate is malformed (as mountebank, found when it is first evaluated).</exception>
     public static bool Evaluate(JsonNode? predicate, JsonObject request, bool binary)
     {
-        var op = predicate is JsonObject obj ? obj.Select(p => p.Key).FirstOrDefault(k => Operators.Contains(k)) : null;
-        if (op is null) throw MockError.Validation("missing predicate", predicate);
-        var p = (JsonObject)predicate!;
-        foreach (var selector in (string[])["jsonpath", "xpath"])
-        {
-            if (p.ContainsKey(selector)) throw MockError.Validation($"the {selector} predicate parameter is not supported by sockit mock", predicate);
-        }
+        if (predicate is not JsonObject p || Operator(p) is not { } op) throw MockError.Validation("missing predicate", predicate);
+        if (p.ContainsKey("jsonpath")) throw MockError.Validation("the jsonpath predicate parameter is not supported by sockit mock", predicate);
+        if (p.ContainsKey("xpath")) throw MockError.Validation("the xpath predicate parameter is not supported by sockit mock", predicate);
         return op switch
         {
             "not" => !Evaluate(p["not"], request, binary),
@@ -37,6 +33,17 @@ internal static class Predicates
         };
     }
 
+    // A predicate's operator is its first key that names one; found once per predicate object, not per request.
+    private static readonly ConditionalWeakTable<JsonObject, string> KnownOperators = [];
+
+    private static string? Operator(JsonObject predicate)
+    {
+        if (KnownOperators.TryGetValue(predicate, out var known)) return known;
+        var op = predicate.Select(p => p.Key).FirstOrDefault(k => Operators.Contains(k));
+        if (op is not null) KnownOperators.TryAdd(predicate, op);
+        return op;
+    }
+
     internal static MockError Injection(JsonNode? source) =>
         new(MockError.InvalidInjection, "JavaScript injection is not supported by sockit mock: JavaScript cannot run in a Native AOT program; use predicates and behaviors instead", source);
 
@@ -46,6 +53,7 @@ internal static class Predicates
     private static bool Simple(string op, JsonObject predicate, JsonObject request, bool binary)
     {
         var (config, expected) = Expected(op, predicate, binary);
+        if (op != "exists" && expected is JsonObject wanted && TryFlat(op, wanted, request, config, binary, out var matched)) return matched;
         var actual = NormalizeNamed(request, expected, config, binary);
         Func<JsonNode?, JsonNode?, bool> test = op switch
         {
@@ -56,6 +64,43 @@ internal static class Predicates
             _ => (e, a) => Js.Truthy(e) ? !(a is null || Js.IsString(a) && Js.ToText(a).Length == 0) : a is null || Js.IsString(a) && Js.ToText(a).Length == 0,
         };
         return Satisfied(expected, actual, config with { Exists = op == "exists" }, test);
+    }
+
+    /// <summary>
+    /// The common case without building the normalized request: every expected value a string, every field it names a
+    /// string in the request (method, path, body, data). The same rules as the general path, which takes anything
+    /// else (false is returned): objects, arrays, a field the request lacks.
+    /// </summary>
+    private static bool TryFlat(string op, JsonObject wanted, JsonObject request, Options config, bool binary, out bool matched)
+    {
+        matched = true;
+        foreach (var (field, e) in wanted)
+        {
+            if (e is not JsonValue ev || ev.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
+            JsonNode? raw = null;
+            var found = false;
+            foreach (var (key, value) in request)
+            {
+                // As NormalizeNamed: keys lower-cased unless keyCaseSensitive, the last of equal names kept.
+                if (key.Length != field.Length || key != field && (!config.LowerKeys || key.ToLowerInvariant() != field)) continue;
+                raw = value;
+                found = true;
+            }
+            if (!found || raw is not JsonValue av || av.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
+            var expected = ev.GetValue<string>();
+            var actual = TransformText(av.GetValue<string>(), config, binary);
+            var ok = op switch
+            {
+                "equals" => expected == actual,
+                "contains" => actual.Contains(expected, StringComparison.Ordinal),
+                "startsWith" => actual.StartsWith(expected, StringComparison.Ordinal),
+                "endsWith" => actual.EndsWith(expected, StringComparison.Ordinal),
+                _ => (bool?)null,
+            };
+            if (ok is null) return false;
+            if (!ok.Value) matched = false; // every field is still checked for shape, so a fallback cannot be half-done
+        }
+        return true;
     }
 
     /// <summary>actual.indexOf(expected): a substring for strings, an element for arrays.</summary>
@@ -196,17 +241,20 @@ internal static class Predicates
                 return result;
             }
             case JsonValue when Js.IsString(node):
-            {
-                var text = Js.ToText(node);
-                if (binary) text = DecodeBase64(text);
-                if (!config.CaseSensitive) text = text.ToLowerInvariant();
-                if (!string.IsNullOrEmpty(config.Except))
-                    text = Regex.Replace(text, config.Except, "", config.CaseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
-                return JsonValue.Create(text);
-            }
+                return JsonValue.Create(TransformText(Js.ToText(node), config, binary));
             default:
                 return node?.DeepClone();
         }
+    }
+
+    /// <summary>A string value as a predicate sees it: base64 decoded in binary mode, lower-cased unless caseSensitive, except removed.</summary>
+    private static string TransformText(string text, Options config, bool binary)
+    {
+        if (binary) text = DecodeBase64(text);
+        if (!config.CaseSensitive) text = text.ToLowerInvariant();
+        if (!string.IsNullOrEmpty(config.Except))
+            text = Regex.Replace(text, config.Except, "", config.CaseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase, TimeSpan.FromSeconds(1));
+        return text;
     }
 
     private static string DecodeBase64(string text)

@@ -32,6 +32,7 @@ internal sealed class ResponseToxics
     /// <summary>The toxic behaviors of a stub's response, or null when it has none (the usual case, and free).</summary>
     public static ResponseToxics? From(JsonObject response)
     {
+        if (response["behaviors"] is not JsonArray) return null;
         List<Toxic>? toxics = null;
         foreach (var behavior in ImposterValidator.Behaviors(response))
         {

@@ -42,7 +42,7 @@ public sealed class StubBuilder
 
     /// <summary>Answers with <paramref name="text"/>: the data of a tcp reply, the body of an http 200.</summary>
     public StubBuilder Reply(string text) =>
-        Is(_protocol is "tcp" or "tls" ? new JsonObject { ["data"] = text } : new JsonObject { ["statusCode"] = 200, ["body"] = text });
+        Is(_protocol is "tcp" or "tls" or "udp" ? new JsonObject { ["data"] = text } : new JsonObject { ["statusCode"] = 200, ["body"] = text });
 
     /// <summary>Answers an http request with <paramref name="statusCode"/>, <paramref name="body"/> and headers.</summary>
     public StubBuilder Is(int statusCode, string body = "", IReadOnlyDictionary<string, string>? headers = null)

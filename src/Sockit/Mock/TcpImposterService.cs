@@ -89,7 +89,7 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
                 await connection.SendOrFailAsync(RandomData, context.Abort).ConfigureAwait(false);
                 return false;
         }
-        var reply = Encode(Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"]);
+        var reply = Reply(imposter, response);
         if (toxics is not null)
         {
             var end = await toxics.SendAsync(connection, reply, context.Abort).ConfigureAwait(false);
@@ -106,11 +106,23 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
         connection.Reset();
     }
 
-    private static byte[] Errors(IEnumerable<MockError> errors) =>
+    /// <summary>mountebank's errors as the JSON a tcp or udp client is sent.</summary>
+    internal static byte[] Errors(IEnumerable<MockError> errors) =>
         Imposter.Utf8.GetBytes(Js.Stringify(new JsonObject { ["errors"] = new JsonArray([.. errors.Select(e => (JsonNode)e.ToJson())]) }));
 
-    private byte[] Encode(JsonNode? data)
+    /// <summary>
+    /// The bytes a tcp or udp response sends: its data, or the default response's; UTF-8 text, or base64 in binary mode
+    /// (nothing when it is not base64). A stub's fixed response is encoded once.
+    /// </summary>
+    internal static byte[] Reply(Imposter imposter, JsonObject response)
     {
+        if (PreparedReply.For(response) is { } slot) return slot.Data ??= Encode(imposter, response);
+        return Encode(imposter, response);
+    }
+
+    private static byte[] Encode(Imposter imposter, JsonObject response)
+    {
+        var data = Js.Truthy(response["data"]) ? response["data"] : imposter.DefaultResponse?["data"];
         if (data is null) return [];
         var text = Js.IsString(data) ? Js.ToText(data) : Js.Stringify(data);
         if (!imposter.Binary) return Imposter.Utf8.GetBytes(text);
