@@ -61,8 +61,10 @@ def idle_growth(cmd, port, count):
         stop(server)
 
 
-def wrk(url, seconds):
-    out = subprocess.run(["wrk", "-t2", "-c64", "-d%ds" % seconds, url], capture_output=True, text=True, timeout=seconds + 30).stdout
+def wrk(url, seconds, threads=2, connections=64):
+    seconds = max(1, round(seconds))  # wrk takes whole seconds
+    out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, url], capture_output=True, text=True,
+                         timeout=seconds + 30).stdout
     return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
 
 

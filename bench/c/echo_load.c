@@ -1,7 +1,9 @@
 /* The reference load client: epoll, one thread, N connections to a loopback echo server.
  * pingpong: each connection sends SIZE bytes, waits for all SIZE to come back, repeats (closed loop); prints round trips/s.
  * stream:   each connection writes 64 KiB chunks as fast as it can and reads the echo back; prints MiB/s received.
- * Usage: echo_load HOST PORT CONNECTIONS SECONDS SIZE pingpong|stream */
+ * Usage: echo_load HOST PORT CONNECTIONS SECONDS SIZE pingpong|stream [MESSAGE]
+ * With MESSAGE (pingpong only), each connection sends MESSAGE instead of SIZE bytes of 'x' and waits for SIZE bytes back:
+ * a request and a reply of another content, for a server that answers rather than echoes (sockit mock, mountebank). */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -22,7 +24,7 @@ static double now(void) { struct timespec t; clock_gettime(CLOCK_MONOTONIC, &t);
 
 int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_IGN); /* a peer that closes while we write is an error to handle, not a reason to die */
-    if (argc < 7) { fprintf(stderr, "usage: echo_load HOST PORT CONNECTIONS SECONDS SIZE pingpong|stream\n"); return 2; }
+    if (argc < 7) { fprintf(stderr, "usage: echo_load HOST PORT CONNECTIONS SECONDS SIZE pingpong|stream [MESSAGE]\n"); return 2; }
     int conns = atoi(argv[3]), size = atoi(argv[5]), stream = strcmp(argv[6], "stream") == 0, one = 1;
     double seconds = atof(argv[4]);
     struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(atoi(argv[2])) };
@@ -32,6 +34,8 @@ int main(int argc, char **argv) {
     struct conn *cs = calloc(conns, sizeof *cs);
     static char out[65536], in[65536];
     memset(out, 'x', sizeof out);
+    int sent = size; /* what each round trip sends */
+    if (argc > 7) { sent = strlen(argv[7]); if (sent > (int)sizeof out) return 2; memcpy(out, argv[7], sent); }
     for (int i = 0; i < conns; i++) {
         int fd = socket(AF_INET, SOCK_STREAM, 0);
         setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
@@ -40,7 +44,7 @@ int main(int argc, char **argv) {
         cs[i].fd = fd;
         struct epoll_event ev = { .events = stream ? EPOLLIN | EPOLLOUT : EPOLLIN, .data.ptr = &cs[i] };
         epoll_ctl(ep, EPOLL_CTL_ADD, fd, &ev);
-        if (!stream) write(fd, out, size);
+        if (!stream) write(fd, out, sent);
     }
     long trips = 0, bytes = 0;
     double start = now(), end = start + seconds;
@@ -55,7 +59,7 @@ int main(int argc, char **argv) {
                 bytes += r;
                 if (!stream) {
                     c->got += r;
-                    if (c->got >= size) { c->got -= size; trips++; write(c->fd, out, size); }
+                    if (c->got >= size) { c->got -= size; trips++; write(c->fd, out, sent); }
                 }
             }
             if (stream && (events[i].events & EPOLLOUT)) write(c->fd, out, sizeof out);
