@@ -501,19 +501,15 @@ internal sealed class Imposter : IAsyncDisposable
         return response;
     }
 
-    /// <summary>The copy behavior: a regex over a request field, its match and groups replacing a token everywhere in the response.</summary>
+    /// <summary>
+    /// The copy behavior: a regex over a request field (its match and groups), or a jsonpath selector over it parsed as
+    /// JSON (what it picks), replacing a token everywhere in the response.
+    /// </summary>
     private static void Copy(JsonObject request, JsonObject response, JsonObject copy)
     {
         var from = GetFrom(request, copy["from"]);
         var usingConfig = copy["using"] as JsonObject ?? [];
-        var flags = RegexOptions.CultureInvariant;
-        if (usingConfig["options"] is JsonObject options)
-        {
-            if (Js.Truthy(options["ignoreCase"])) flags |= RegexOptions.IgnoreCase;
-            if (Js.Truthy(options["multiline"])) flags |= RegexOptions.Multiline;
-        }
-        var match = Regex.Match(Js.ToText(from), Js.ToText(usingConfig["selector"]), flags, TimeSpan.FromSeconds(1));
-        var values = match.Success ? match.Groups.Cast<Group>().Select(g => g.Success ? g.Value : "undefined").ToList() : [];
+        var values = Js.ToText(usingConfig["method"]) == "jsonpath" ? JsonPathValues(from, Js.ToText(usingConfig["selector"])) : RegexValues(from, usingConfig);
         var token = Js.ToText(copy["into"]);
         string Replace(string field)
         {
@@ -521,6 +517,25 @@ internal sealed class Imposter : IAsyncDisposable
             return values.Count > 0 ? field.Replace(token, values[0], StringComparison.Ordinal) : field;
         }
         ReplaceAll(response, Replace);
+    }
+
+    private static List<string> RegexValues(JsonNode? from, JsonObject usingConfig)
+    {
+        var flags = RegexOptions.CultureInvariant;
+        if (usingConfig["options"] is JsonObject options)
+        {
+            if (Js.Truthy(options["ignoreCase"])) flags |= RegexOptions.IgnoreCase;
+            if (Js.Truthy(options["multiline"])) flags |= RegexOptions.Multiline;
+        }
+        var match = Regex.Match(Js.ToText(from), Js.ToText(usingConfig["selector"]), flags, TimeSpan.FromSeconds(1));
+        return match.Success ? match.Groups.Cast<Group>().Select(g => g.Success ? g.Value : "undefined").ToList() : [];
+    }
+
+    /// <summary>What the selector picks, as text (jsonpath.js select): nothing when the field is not JSON.</summary>
+    private static List<string> JsonPathValues(JsonNode? from, string selector)
+    {
+        var json = Js.IsObject(from) ? from : from is null ? null : Js.TryParse(Js.ToText(from));
+        return json is null ? [] : [.. JsonPath.Select(selector, json).Select(v => v is null ? "null" : Js.ToText(v))];
     }
 
     private static JsonNode? GetFrom(JsonNode? obj, JsonNode? from)

@@ -170,11 +170,25 @@ internal static class ImposterValidator
             {
                 if (!config.ContainsKey(field)) yield return MockError.Validation($"copy behavior \"{field}\" field required", behavior);
             }
-            if (config["using"] is JsonObject usingConfig && usingConfig["method"] is JsonNode method && Js.ToText(method) is "xpath" or "jsonpath")
-                yield return MockError.Validation($"copy behavior \"using.method\" {Js.ToText(method)} is not supported by sockit mock; use regex", behavior);
+            if (config["using"] is JsonObject usingConfig && usingConfig["method"] is JsonNode method && Js.ToText(method) == "xpath")
+                yield return MockError.Validation("copy behavior \"using.method\" xpath is not supported by sockit mock; use regex or jsonpath", behavior);
+            if (config["using"] is JsonObject jsonpath && Js.ToText(jsonpath["method"]) == "jsonpath" && SelectorError(jsonpath["selector"]) is { } error) yield return error;
         }
         if (behavior.ContainsKey("lookup")) yield return MockError.Validation("the lookup behavior is not supported by sockit mock", behavior);
         if (behavior.ContainsKey("toxic") && ToxicError(behavior["toxic"]) is { } toxic) yield return toxic;
+    }
+
+    private static MockError? SelectorError(JsonNode? selector)
+    {
+        try
+        {
+            JsonPath.Check(Js.ToText(selector));
+            return null;
+        }
+        catch (MockError error)
+        {
+            return error;
+        }
     }
 
     private static MockError? ToxicError(JsonNode? toxic)

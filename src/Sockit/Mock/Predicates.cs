@@ -19,7 +19,6 @@ internal static class Predicates
     public static bool Evaluate(JsonNode? predicate, JsonObject request, bool binary)
     {
         if (predicate is not JsonObject p || Operator(p) is not { } op) throw MockError.Validation("missing predicate", predicate);
-        if (p.ContainsKey("jsonpath")) throw MockError.Validation("the jsonpath predicate parameter is not supported by sockit mock", predicate);
         if (p.ContainsKey("xpath")) throw MockError.Validation("the xpath predicate parameter is not supported by sockit mock", predicate);
         return op switch
         {
@@ -53,7 +52,7 @@ internal static class Predicates
     private static bool Simple(string op, JsonObject predicate, JsonObject request, bool binary)
     {
         var (config, expected) = Expected(op, predicate, binary);
-        if (op != "exists" && expected is JsonObject wanted && TryFlat(op, wanted, request, config, binary, out var matched)) return matched;
+        if (op != "exists" && config.JsonPath is null && expected is JsonObject wanted && TryFlat(op, wanted, request, config, binary, out var matched)) return matched;
         var actual = NormalizeNamed(request, expected, config, binary);
         Func<JsonNode?, JsonNode?, bool> test = op switch
         {
@@ -122,8 +121,8 @@ internal static class Predicates
         if (binary) throw MockError.Validation("the matches predicate is not allowed in binary mode");
         // As mountebank: values keep their case (a regex's \W must stay \W); keys are lower-cased unless caseSensitive.
         var caseSensitive = Js.Truthy(predicate["caseSensitive"]);
-        var config = Options.From(predicate) with { CaseSensitive = true, LowerKeys = !caseSensitive };
-        var expected = Normalize(predicate["matches"], config with { Except = null }, binary);
+        var config = Options.From(predicate) with { CaseSensitive = true, LowerKeys = !caseSensitive, JsonPath = Options.Selector(predicate, !caseSensitive) };
+        var expected = Normalize(predicate["matches"], config with { Except = null, JsonPath = null }, binary);
         var actual = NormalizeNamed(request, expected, config, binary);
         var options = RegexOptions.CultureInvariant | (caseSensitive ? RegexOptions.None : RegexOptions.IgnoreCase);
         return Satisfied(expected, actual, config, (e, a) => Regex.IsMatch(Js.ToText(a), Js.ToText(e), options, TimeSpan.FromSeconds(1)));
@@ -132,13 +131,13 @@ internal static class Predicates
     private static bool DeepEquals(JsonObject predicate, JsonObject request, bool binary)
     {
         var config = Options.From(predicate);
-        var expected = Normalize(ForceStrings(predicate["deepEquals"]), config, binary);
-        var actual = Normalize(ForceStrings(request), config, binary);
+        var expected = Normalize(ForceStrings(predicate["deepEquals"]), config with { JsonPath = null }, binary);
+        var actual = Normalize(ForceStrings(request), config with { ForceStrings = true }, binary);
         foreach (var key in Js.Keys(expected))
         {
             var e = Js.Get(expected, key);
             var a = Js.Get(actual, key);
-            if (Js.IsObject(e) && Js.IsString(a)) a = Normalize(ForceStrings(TryJson(Js.ToText(a), config)), config, binary);
+            if (Js.IsObject(e) && Js.IsString(a)) a = Normalize(ForceStrings(TryJson(Js.ToText(a), config)), config with { JsonPath = null }, binary);
             if (a is null || Js.StableStringify(e) != Js.StableStringify(a)) return false;
         }
         return true;
@@ -219,7 +218,7 @@ internal static class Predicates
     {
         if (Compiled.TryGetValue(predicate, out var known) && known.Binary == binary) return (known.Config, known.Expected);
         var config = Options.From(predicate);
-        var made = new NormalizedPredicate(binary, config, Normalize(predicate[op], config, binary));
+        var made = new NormalizedPredicate(binary, config, Normalize(predicate[op], config with { JsonPath = null }, binary));
         Compiled.AddOrUpdate(predicate, made);
         return (made.Config, made.Expected);
     }
@@ -241,10 +240,31 @@ internal static class Predicates
                 return result;
             }
             case JsonValue when Js.IsString(node):
-                return JsonValue.Create(TransformText(Js.ToText(node), config, binary));
+            {
+                var text = TransformText(Js.ToText(node), config, binary);
+                return config.JsonPath is null ? JsonValue.Create(text) : SelectJson(text, config);
+            }
             default:
                 return node?.DeepClone();
         }
+    }
+
+    /// <summary>
+    /// A request's string value under a <c>jsonpath</c> parameter: parsed as JSON (keys and values transformed as the
+    /// predicate says, arrays left in order so that indexes mean what they say), and what the selector picks: nothing
+    /// (as a missing field) when it is not JSON or nothing matches, the value when one does, else them all, sorted.
+    /// </summary>
+    private static JsonNode? SelectJson(string text, Options config)
+    {
+        if (Js.TryParse(text) is not { } parsed) return null;
+        var json = Transform(parsed, config with { JsonPath = null }, binary: false, sortArrays: false);
+        if (config.ForceStrings) json = ForceStrings(json);
+        var found = JsonPath.Select(config.JsonPath!, json);
+        if (found.Count == 0) return null;
+        if (found.Count == 1) return found[0]?.DeepClone();
+        var items = found.Select(n => n?.DeepClone()).ToList();
+        items.Sort(SortObjects);
+        return new JsonArray([.. items]);
     }
 
     /// <summary>A string value as a predicate sees it: base64 decoded in binary mode, lower-cased unless caseSensitive, except removed.</summary>
@@ -281,9 +301,23 @@ internal static class Predicates
         _ => JsonValue.Create(Js.ToText(node)),
     };
 
-    /// <summary>A predicate's parameters.</summary>
-    private sealed record Options(bool CaseSensitive, bool LowerKeys, string? Except, bool Exists)
+    /// <summary>
+    /// A predicate's parameters. JsonPath is the jsonpath selector applied to the request's string values (never to the
+    /// predicate's own side); with ForceStrings (deepEquals) what it picks is compared as strings.
+    /// </summary>
+    private sealed record Options(bool CaseSensitive, bool LowerKeys, string? Except, bool Exists, string? JsonPath = null, bool ForceStrings = false)
     {
+        /// <summary>The predicate's jsonpath selector, lower-cased as its keys are (mountebank's selectTransform); null without one.</summary>
+        public static string? Selector(JsonObject predicate, bool lower)
+        {
+            if (predicate["jsonpath"] is not JsonNode jsonpath) return null;
+            if (jsonpath is not JsonObject config || config["selector"] is not JsonValue selector || !Js.IsString(selector))
+                throw MockError.Validation("a jsonpath predicate parameter must be an object with a \"selector\" string", predicate);
+            var text = Js.ToText(selector);
+            Mock.JsonPath.Check(text);
+            return lower ? text.ToLowerInvariant() : text;
+        }
+
         public static Options From(JsonObject predicate)
         {
             var caseSensitive = Js.Truthy(predicate["caseSensitive"]);
@@ -291,7 +325,10 @@ internal static class Predicates
             var keyCaseSensitive = predicate["keyCaseSensitive"];
             var lowerKeys = keyCaseSensitive is JsonValue k && k.GetValueKind() == System.Text.Json.JsonValueKind.False || !caseSensitive;
             var except = predicate["except"] is JsonNode e ? Js.ToText(e) : null;
-            return new Options(caseSensitive, lowerKeys, except, false);
+            // The selector follows keyCaseSensitive, which defaults to caseSensitive (predicates.js normalize).
+            var lowerSelector = keyCaseSensitive is JsonValue kcs && kcs.GetValueKind() is System.Text.Json.JsonValueKind.True or System.Text.Json.JsonValueKind.False
+                ? kcs.GetValueKind() == System.Text.Json.JsonValueKind.False : !caseSensitive;
+            return new Options(caseSensitive, lowerKeys, except, false, Selector(predicate, lowerSelector));
         }
     }
 }
