@@ -384,6 +384,15 @@ public sealed class MockTests(MountebankFixture peers)
                 foreach (var request in conversation) await AssertSameHttpReplyAsync(mb, sockit, request);
             }
             await AssertSameImposterAsync(mb, sockit);
+            // The recorded responses go; "requests" is mountebank's old name for it (not for savedRequests).
+            foreach (var path in (string[])["/savedProxyResponses", "/requests"])
+            {
+                var expected = await peers.CallAsync(peers.MbApi, "DELETE", $"/imposters/{mb}{path}");
+                var actual = await peers.CallAsync(peers.SockitApi, "DELETE", $"/imposters/{sockit}{path}");
+                Assert.Equal(expected.Status, actual.Status);
+                Assert.Equal(MountebankFixture.Normalize(expected.Body, mb, peers.MbApi), MountebankFixture.Normalize(actual.Body, sockit, peers.SockitApi));
+            }
+            await AssertSameImposterAsync(mb, sockit);
         }
         finally
         {

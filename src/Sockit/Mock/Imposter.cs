@@ -247,6 +247,33 @@ internal sealed class Imposter : IAsyncDisposable
         if (errors.Count > 0) throw new MockErrors(errors);
     }
 
+    /// <summary>
+    /// Removes every response a proxy recorded (an <c>is</c> with its <c>_proxyResponseTime</c>) and the stubs left
+    /// with none; the rest are made again, their cycles from the start (inMemoryImpostersRepository.js).
+    /// </summary>
+    public void DeleteSavedProxyResponses()
+    {
+        lock (_sync)
+        {
+            var kept = new List<Stub>();
+            foreach (var stub in _stubs)
+            {
+                var definition = (JsonObject)stub.Definition.DeepClone();
+                if (definition["responses"] is JsonArray responses)
+                {
+                    foreach (var recorded in responses.OfType<JsonObject>().Where(IsRecorded).ToList()) responses.Remove(recorded);
+                    if (responses.Count == 0) continue;
+                }
+                kept.Add(new Stub(definition));
+            }
+            _stubs.Clear();
+            _stubs.AddRange(kept);
+        }
+    }
+
+    private static bool IsRecorded(JsonObject response) =>
+        response["is"] is JsonObject answer && answer["_proxyResponseTime"] is JsonValue time && time.GetValueKind() == System.Text.Json.JsonValueKind.Number;
+
     /// <summary>Forgets the recorded requests and their count.</summary>
     public void ResetRequests()
     {

@@ -62,10 +62,17 @@ internal sealed class MockRouter(ImposterSet imposters)
                 }
                 case ["imposters", var id] when method == "GET":
                     return Ok(Find(id)!.ToJson(baseUrl, false, Flag("replayable"), Flag("removeProxies")));
-                case ["imposters", var id, "savedRequests" or "requests"] when method == "DELETE":
+                case ["imposters", var id, "savedRequests"] when method == "DELETE":
                 {
                     var imposter = Find(id)!;
                     imposter.ResetRequests();
+                    return Ok(imposter.ToJson(baseUrl));
+                }
+                // mountebank 2.9.1 keeps "requests" as the old name of savedProxyResponses, not of savedRequests.
+                case ["imposters", var id, "savedProxyResponses" or "requests"] when method == "DELETE":
+                {
+                    var imposter = Find(id)!;
+                    imposter.DeleteSavedProxyResponses();
                     return Ok(imposter.ToJson(baseUrl));
                 }
                 case ["imposters", var id, "stubs"] when method == "PUT":

@@ -51,8 +51,8 @@ internal static class Predicates
 
     private static bool Simple(string op, JsonObject predicate, JsonObject request, bool binary)
     {
-        var (config, expected) = Expected(op, predicate, binary);
-        if (op != "exists" && config.JsonPath is null && expected is JsonObject wanted && TryFlat(op, wanted, request, config, binary, out var matched)) return matched;
+        var (config, expected, flat) = Expected(op, predicate, binary);
+        if (flat is not null && TryFlat(op, flat, request, config, binary, out var matched)) return matched;
         var actual = NormalizeNamed(request, expected, config, binary);
         Func<JsonNode?, JsonNode?, bool> test = op switch
         {
@@ -68,39 +68,50 @@ internal static class Predicates
     /// <summary>
     /// The common case without building the normalized request: every expected value a string, every field it names a
     /// string in the request (method, path, body, data). The same rules as the general path, which takes anything
-    /// else (false is returned): objects, arrays, a field the request lacks.
+    /// else (false is returned): a field the request lacks or holds as an object. Nothing is allocated for a short
+    /// value that only needs lower-casing.
     /// </summary>
-    private static bool TryFlat(string op, JsonObject wanted, JsonObject request, Options config, bool binary, out bool matched)
+    private static bool TryFlat(string op, (string Field, string Value)[] wanted, JsonObject request, Options config, bool binary, out bool matched)
     {
         matched = true;
-        foreach (var (field, e) in wanted)
+        Span<char> scratch = stackalloc char[256];
+        foreach (var (field, expected) in wanted)
         {
-            if (e is not JsonValue ev || ev.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
-            JsonNode? raw = null;
-            var found = false;
-            foreach (var (key, value) in request)
+            if (Field(request, field, config.LowerKeys) is not JsonValue value || value.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
+            var text = value.GetValue<string>();
+            bool ok;
+            if (!binary && string.IsNullOrEmpty(config.Except) && (config.CaseSensitive || text.Length <= 256))
             {
-                // As NormalizeNamed: keys lower-cased unless keyCaseSensitive, the last of equal names kept.
-                if (key.Length != field.Length || key != field && (!config.LowerKeys || key.ToLowerInvariant() != field)) continue;
-                raw = value;
-                found = true;
+                var lowered = scratch[..(config.CaseSensitive ? 0 : text.Length)];
+                if (!config.CaseSensitive) text.AsSpan().ToLowerInvariant(lowered);
+                ok = Compare(op, expected, config.CaseSensitive ? text.AsSpan() : lowered);
             }
-            if (!found || raw is not JsonValue av || av.GetValueKind() != System.Text.Json.JsonValueKind.String) return false;
-            var expected = ev.GetValue<string>();
-            var actual = TransformText(av.GetValue<string>(), config, binary);
-            var ok = op switch
-            {
-                "equals" => expected == actual,
-                "contains" => actual.Contains(expected, StringComparison.Ordinal),
-                "startsWith" => actual.StartsWith(expected, StringComparison.Ordinal),
-                "endsWith" => actual.EndsWith(expected, StringComparison.Ordinal),
-                _ => (bool?)null,
-            };
-            if (ok is null) return false;
-            if (!ok.Value) matched = false; // every field is still checked for shape, so a fallback cannot be half-done
+            else ok = Compare(op, expected, TransformText(text, config, binary));
+            if (!ok) matched = false; // every field is still checked for shape, so a fallback cannot be half-done
         }
         return true;
     }
+
+    /// <summary>The request's top-level field <paramref name="name"/>, found as NormalizeNamed finds it (keys lower-cased unless keyCaseSensitive).</summary>
+    private static JsonNode? Field(JsonObject request, string name, bool lowerKeys)
+    {
+        if (request.TryGetPropertyValue(name, out var exact)) return exact; // the request's keys are distinct once lower-cased
+        if (!lowerKeys) return null;
+        JsonNode? found = null;
+        foreach (var (key, value) in request)
+        {
+            if (key.Length == name.Length && key.ToLowerInvariant() == name) found = value;
+        }
+        return found;
+    }
+
+    private static bool Compare(string op, string expected, ReadOnlySpan<char> actual) => op switch
+    {
+        "equals" => actual.SequenceEqual(expected),
+        "contains" => actual.Contains(expected, StringComparison.Ordinal),
+        "startsWith" => actual.StartsWith(expected, StringComparison.Ordinal),
+        _ => actual.EndsWith(expected, StringComparison.Ordinal),
+    };
 
     /// <summary>actual.indexOf(expected): a substring for strings, an element for arrays.</summary>
     private static int IndexOf(JsonNode? actual, JsonNode? expected)
@@ -212,15 +223,20 @@ internal static class Predicates
     // A predicate's own side is the same for every request: normalized once per predicate (and mode), not per request.
     private static readonly ConditionalWeakTable<JsonObject, NormalizedPredicate> Compiled = [];
 
-    private sealed record NormalizedPredicate(bool Binary, Options Config, JsonNode? Expected);
+    // Flat: the expected fields as pairs when TryFlat may take the predicate (every value a string, no selector).
+    private sealed record NormalizedPredicate(bool Binary, Options Config, JsonNode? Expected, (string Field, string Value)[]? Flat);
 
-    private static (Options Config, JsonNode? Expected) Expected(string op, JsonObject predicate, bool binary)
+    private static (Options Config, JsonNode? Expected, (string Field, string Value)[]? Flat) Expected(string op, JsonObject predicate, bool binary)
     {
-        if (Compiled.TryGetValue(predicate, out var known) && known.Binary == binary) return (known.Config, known.Expected);
+        if (Compiled.TryGetValue(predicate, out var known) && known.Binary == binary) return (known.Config, known.Expected, known.Flat);
         var config = Options.From(predicate);
-        var made = new NormalizedPredicate(binary, config, Normalize(predicate[op], config with { JsonPath = null }, binary));
+        var expected = Normalize(predicate[op], config with { JsonPath = null }, binary);
+        var flat = op != "exists" && config.JsonPath is null && expected is JsonObject wanted && wanted.All(p => Js.IsString(p.Value))
+            ? wanted.Select(p => (p.Key, Js.ToText(p.Value))).ToArray()
+            : null;
+        var made = new NormalizedPredicate(binary, config, expected, flat);
         Compiled.AddOrUpdate(predicate, made);
-        return (made.Config, made.Expected);
+        return (made.Config, made.Expected, made.Flat);
     }
 
     private static JsonNode? Transform(JsonNode? node, Options config, bool binary, bool sortArrays)

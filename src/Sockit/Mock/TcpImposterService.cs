@@ -17,8 +17,14 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
 
     public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
-        var requestFrom = Imposter.SocketName(connection.RemoteEndpoint);
-        var ip = connection.RemoteEndpoint.Host;
+        // One request object for the connection, its data replaced per request: requests on a connection are answered
+        // one after another, and whatever keeps a request (the recording, a proxy's new stub) takes a copy.
+        var request = new JsonObject
+        {
+            ["requestFrom"] = Imposter.SocketName(connection.RemoteEndpoint),
+            ["ip"] = connection.RemoteEndpoint.Host,
+            ["data"] = null,
+        };
         var buffer = ArrayPool<byte>.Shared.Rent(64 * 1024);
         var pending = 0; // bytes of a frame not yet complete, at the start of buffer
         try
@@ -37,7 +43,7 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
                     var frame = imposter.Framing is null ? end - start : imposter.Framing.FrameLength(buffer.AsSpan(start, end - start));
                     if (frame == 0 && end - start >= TcpFraming.MaxFrame) frame = end - start;
                     if (frame == 0) break;
-                    if (!await RespondAsync(connection, context, buffer.AsMemory(start, frame), requestFrom, ip).ConfigureAwait(false)) return;
+                    if (!await RespondAsync(connection, context, buffer.AsMemory(start, frame), request).ConfigureAwait(false)) return;
                     start += frame;
                 }
                 pending = end - start;
@@ -63,14 +69,9 @@ internal sealed class TcpImposterService(Imposter imposter) : IConnectionService
     }
 
     /// <summary>Answers one request; false when the connection is to end (a fault, or the client is gone).</summary>
-    private async Task<bool> RespondAsync(Connection connection, ConnectionContext context, ReadOnlyMemory<byte> packet, string requestFrom, string? ip)
+    private async Task<bool> RespondAsync(Connection connection, ConnectionContext context, ReadOnlyMemory<byte> packet, JsonObject request)
     {
-        var request = new JsonObject
-        {
-            ["requestFrom"] = requestFrom,
-            ["ip"] = ip,
-            ["data"] = imposter.Binary ? Convert.ToBase64String(packet.Span) : Imposter.Utf8.GetString(packet.Span),
-        };
+        request["data"] = imposter.Binary ? Convert.ToBase64String(packet.Span) : Imposter.Utf8.GetString(packet.Span);
         context.Requests++;
         var (response, errors, toxics) = await imposter.TryRespondAsync(request, null, context.Abort).ConfigureAwait(false);
         if (response is null)
