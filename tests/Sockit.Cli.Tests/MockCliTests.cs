@@ -80,8 +80,8 @@ public sealed class MockCliTests
     [InlineData("""{"protocol":"tcp","stubs":[{"responses":[{"inject":"function () {}"}]}]}""", "JavaScript cannot run in a Native AOT program")]
     [InlineData("""{"protocol":"tcp","stubs":[{"predicates":[{"equals":{"data":"x"},"jsonpath":{"selector":"$.a[?(@.b)]"}}],"responses":[{"is":{"data":"y"}}]}]}""",
         "invalid jsonpath selector '$.a[?(@.b)]': filter and script expressions")]
-    [InlineData("""{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"${x}"},"behaviors":[{"copy":{"from":"data","into":"${x}","using":{"method":"jsonpath","selector":"a.b"}}}]}]}]}""",
-        "invalid jsonpath selector 'a.b': it must start with $")]
+    [InlineData("""{"protocol":"tcp","stubs":[{"responses":[{"is":{"data":"${x}"},"behaviors":[{"copy":{"from":"data","into":"${x}","using":{"method":"jsonpath","selector":"$.a[0"}}}]}]}]}""",
+        "invalid jsonpath selector '$.a[0': the '[' at 3 is never closed")]
     public async Task A_bad_imposters_file_exits_2_with_one_line_naming_the_problem(string json, string expected)
     {
         var file = Path.Combine(Path.GetTempPath(), $"sockit-imposters-{Guid.NewGuid():N}.json");

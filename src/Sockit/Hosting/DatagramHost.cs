@@ -28,7 +28,7 @@ internal sealed class DatagramHost
     private readonly long _started = Stopwatch.GetTimestamp();
     private readonly Task _running;
     private long _datagrams, _rejected, _bytesReceived, _bytesSent;
-    private ServerSummary? _summary;
+    private Lazy<Task<ServerSummary>>? _stop;
 
     private DatagramHost(DatagramChannel channel, IDatagramService? service, IAsyncDatagramService? asyncService, ServerOptions options)
     {
@@ -61,10 +61,16 @@ internal sealed class DatagramHost
         return new DatagramHost(channel, service, asyncService, options);
     }
 
-    /// <summary>Stops receiving, closes the socket (removing a Unix socket file) and returns the totals.</summary>
-    public async Task<ServerSummary> StopAsync()
+    /// <summary>Stops receiving, closes the socket (removing a Unix socket file) and returns the totals; a second call gets the same stop.</summary>
+    public Task<ServerSummary> StopAsync()
     {
-        if (_summary is not null) return _summary;
+        // One stop: two that both waited for every slot would each take half of them and neither end.
+        var stop = new Lazy<Task<ServerSummary>>(StopOnceAsync);
+        return (Interlocked.CompareExchange(ref _stop, stop, null) ?? stop).Value;
+    }
+
+    private async Task<ServerSummary> StopOnceAsync()
+    {
         await _stopping.CancelAsync().ConfigureAwait(false);
         _channel.Dispose();
         await _running.ConfigureAwait(false);
@@ -73,9 +79,8 @@ internal sealed class DatagramHost
         {
             for (var i = 0; i < MaxInFlight; i++) await _slots.WaitAsync(CancellationToken.None).ConfigureAwait(false);
         }
-        _summary = new ServerSummary(Interlocked.Read(ref _datagrams), Interlocked.Read(ref _rejected), Interlocked.Read(ref _bytesReceived),
+        return new ServerSummary(Interlocked.Read(ref _datagrams), Interlocked.Read(ref _rejected), Interlocked.Read(ref _bytesReceived),
             Interlocked.Read(ref _bytesSent), 0, Stopwatch.GetElapsedTime(_started));
-        return _summary;
     }
 
     private async Task ReceiveLoopAsync()
@@ -180,8 +185,14 @@ internal sealed class DatagramHost
         finally
         {
             ArrayPool<byte>.Shared.Return(request);
-            _options.OnConnection?.Invoke(new ConnectionRecord(peer, Stopwatch.GetElapsedTime(started), length, sent, 0, outcome));
-            _slots!.Release();
+            try
+            {
+                _options.OnConnection?.Invoke(new ConnectionRecord(peer, Stopwatch.GetElapsedTime(started), length, sent, 0, outcome));
+            }
+            finally
+            {
+                _slots!.Release(); // even if the log throws: StopAsync waits for every slot
+            }
         }
     }
 

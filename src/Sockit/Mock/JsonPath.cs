@@ -5,8 +5,9 @@ namespace Sockit.Mock;
 
 /// <summary>
 /// The JSONPath that mountebank's <c>jsonpath</c> predicate parameter and copy behavior take (it uses jsonpath-plus):
-/// <c>$</c>, <c>.name</c>, <c>['name']</c>, <c>[2]</c> and <c>[-1]</c>, <c>[*]</c> and <c>.*</c>, <c>..name</c>,
-/// unions <c>[0,2]</c> and slices <c>[1:3]</c>, matched in document order. Filter and script expressions
+/// <c>$</c>, <c>.name</c>, <c>['name']</c>, <c>[2]</c>, <c>[*]</c> and <c>.*</c>, <c>..name</c>, unions
+/// <c>[0,2]</c> and slices <c>[-1:]</c>, matched in document order. As there, a selector without <c>$</c> starts at the
+/// root, a negative index selects nothing (a slice takes the last elements) and a slice's end of 0 means the length. Filter and script expressions
 /// (<c>[?(...)]</c>, <c>[(...)]</c>) are JavaScript, which a Native AOT program cannot run: they are refused by name.
 /// </summary>
 internal static class JsonPath
@@ -68,19 +69,27 @@ internal static class JsonPath
             }
             return;
         }
+        if (node is JsonObject keyed && step.Indexes is not null)
+        {
+            // [0] on an object is its property "0", as in JavaScript.
+            foreach (var index in step.Indexes)
+            {
+                if (keyed.TryGetPropertyValue(index.ToString(CultureInfo.InvariantCulture), out var value)) into.Add(value);
+            }
+            return;
+        }
         if (node is not JsonArray array) return;
         if (step.Indexes is not null)
         {
             foreach (var index in step.Indexes)
             {
-                var at = index < 0 ? array.Count + index : index;
-                if (at >= 0 && at < array.Count) into.Add(array[at]);
+                if (index >= 0 && index < array.Count) into.Add(array[index]);
             }
             return;
         }
         var (start, end, by) = step.Slice!.Value;
         var from = Clamp(start ?? 0, array.Count);
-        var to = Clamp(end ?? array.Count, array.Count);
+        var to = Clamp(end is null or 0 ? array.Count : end.Value, array.Count); // jsonpath-plus: parseInt(end) || length
         for (var i = from; i < to; i += by) into.Add(array[i]);
     }
 
@@ -89,7 +98,8 @@ internal static class JsonPath
     private static List<Step> Parse(string selector)
     {
         var text = selector.Trim();
-        if (!text.StartsWith('$')) throw Invalid(selector, "it must start with $");
+        // jsonpath-plus reads a selector without $ from the root: "title" is $.title, "..title" $..title.
+        if (!text.StartsWith('$')) text = text.StartsWith('.') || text.StartsWith('[') ? "$" + text : "$." + text;
         var steps = new List<Step>();
         var at = 1;
         while (at < text.Length)

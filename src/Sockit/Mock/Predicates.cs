@@ -198,7 +198,8 @@ internal static class Predicates
     private static JsonNode? TryJson(string text, Options config)
     {
         var parsed = Js.TryParse(text);
-        return parsed is null ? JsonValue.Create(text) : Transform(parsed, config, binary: false, sortArrays: false);
+        // Case and except only (tryJSON): a jsonpath selects from the request's fields, never again from the JSON inside them.
+        return parsed is null ? JsonValue.Create(text) : Transform(parsed, config with { JsonPath = null }, binary: false, sortArrays: false);
     }
 
     private static JsonNode? Normalize(JsonNode? node, Options config, bool binary) => Transform(node, config, binary, sortArrays: true);
@@ -258,7 +259,8 @@ internal static class Predicates
             case JsonValue when Js.IsString(node):
             {
                 var text = TransformText(Js.ToText(node), config, binary);
-                return config.JsonPath is null ? JsonValue.Create(text) : SelectJson(text, config);
+                if (config.JsonPath is null) return JsonValue.Create(text);
+                return binary ? throw MockError.Validation("the jsonpath predicate parameter is not allowed in binary mode") : SelectJson(text, config);
             }
             default:
                 return node?.DeepClone();
