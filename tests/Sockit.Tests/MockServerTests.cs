@@ -378,6 +378,16 @@ public sealed class MockServerTests
     }
 
     [Fact]
+    public async Task Two_stops_at_once_of_a_udp_imposter_with_an_answer_waiting_both_end()
+    {
+        var mock = await MockServer.StartFromJsonAsync("""{"protocol":"udp","stubs":[{"responses":[{"is":{"data":"late"},"behaviors":[{"wait":30000}]}]}]}""", Token);
+        using var client = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        await client.SendToAsync("slow"u8.ToArray(), new IPEndPoint(IPAddress.Loopback, mock.Port), Token);
+        // Each stop waits for every answer's slot; two that each waited for them all would never end.
+        await Task.WhenAll(mock.DisposeAsync().AsTask(), mock.DisposeAsync().AsTask()).WaitAsync(TimeSpan.FromSeconds(10), Token);
+    }
+
+    [Fact]
     public async Task A_udp_imposter_refuses_faults_proxies_toxics_and_framing_with_mountebanks_errors()
     {
         var fault = await Assert.ThrowsAsync<SockitException>(() => MockServer.StartFromJsonAsync("""{"protocol":"udp","stubs":[{"responses":[{"fault":"CONNECTION_RESET_BY_PEER"}]}]}""", Token));

@@ -435,9 +435,9 @@ internal sealed class Imposter : IAsyncDisposable
 
     private bool AllMatch(JsonArray predicates, JsonObject request)
     {
-        foreach (var predicate in predicates)
+        for (var i = 0; i < predicates.Count; i++) // an index, not foreach: JsonArray's enumerator is a boxed one per stub per request
         {
-            if (!Predicates.Evaluate(predicate, request, Binary)) return false;
+            if (!Predicates.Evaluate(predicates[i], request, Binary)) return false;
         }
         return true;
     }
