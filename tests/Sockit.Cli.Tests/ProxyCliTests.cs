@@ -52,6 +52,58 @@ public sealed class ProxyCliTests
         Assert.Equal("still served\n", stdout);
     }
 
+    /// <summary>
+    /// With two I/O loops each loop accepts for itself and a client's upstream is dialled on the loop that accepted it:
+    /// every relay still echoes its own bytes, and the connection limit holds across both loops together.
+    /// </summary>
+    [Fact]
+    public async Task With_two_io_loops_every_client_is_relayed_and_the_limit_holds_across_loops()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var echo = SockitCli.Start("serve", "echo", "127.0.0.1:0");
+        var echoAddress = (await echo.WaitForStderrAsync(l => l.Contains("serving", StringComparison.Ordinal))).Split("serving echo on ")[1].Split(' ')[0];
+        await using var proxy = SockitCli.Start(new Dictionary<string, string> { ["SOCKIT_IO_LOOPS"] = "2" }, "proxy", "127.0.0.1:0", echoAddress, "--max-connections", "1");
+        var address = (await proxy.WaitForStderrAsync(l => l.Contains("relaying", StringComparison.Ordinal))).Split("relaying ")[1].Split(' ')[0];
+        var endpoint = System.Net.IPEndPoint.Parse(address);
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await client.ConnectAsync(endpoint, token);
+            var message = System.Text.Encoding.ASCII.GetBytes($"client {i}\n");
+            await client.SendAsync(message, token);
+            Assert.Equal(message, await ReadExactlyAsync(client, message.Length, token));
+        }
+
+        using var first = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await first.ConnectAsync(endpoint, token);
+        await first.SendAsync("first\n"u8.ToArray(), token);
+        Assert.Equal("first\n"u8.ToArray(), await ReadExactlyAsync(first, 6, token)); // relayed: it holds the only slot
+        using var second = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await second.ConnectAsync(endpoint, token); // queued by the kernel, not accepted by either loop
+        await second.SendAsync("second\n"u8.ToArray(), token);
+        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(token))
+        {
+            quiet.CancelAfter(TimeSpan.FromMilliseconds(300)); // a bounded wait for an absence
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await second.ReceiveAsync(new byte[1], quiet.Token));
+        }
+        first.Dispose(); // the slot frees: one of the loops takes the second client
+        Assert.Equal("second\n"u8.ToArray(), await ReadExactlyAsync(second, 7, token));
+    }
+
+    private static async Task<byte[]> ReadExactlyAsync(System.Net.Sockets.Socket socket, int length, CancellationToken token)
+    {
+        var buffer = new byte[length];
+        var total = 0;
+        while (total < length)
+        {
+            var n = await socket.ReceiveAsync(buffer.AsMemory(total), token);
+            if (n == 0) break;
+            total += n;
+        }
+        return buffer[..total];
+    }
+
     [Fact]
     public async Task A_dead_upstream_gives_the_client_eof_and_the_log_says_why()
     {

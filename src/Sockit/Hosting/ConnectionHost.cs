@@ -43,6 +43,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     private readonly Task _sweeping;
     private TaskCompletionSource? _slotFreed;
     private int _openCount; // ConcurrentDictionary.Count takes every lock of the table: not for each accept
+    private int _slots; // connections open plus accepts under way: every loop's accept together stays within the limit
     private long _connections, _rejected, _bytesReceived, _bytesSent, _requests, _acceptPauses;
     private ServerSummary? _summary;
 
@@ -54,7 +55,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         _endpointTag = new("sockit.endpoint", listener.LocalEndpoint.ToString());
         _idleTimeout = options.IdleTimeout ?? defaultIdleTimeout;
         if (_idleTimeout <= TimeSpan.Zero) _idleTimeout = null;
-        _accepting = AcceptLoopAsync();
+        _accepting = listener.Ports == 1 ? AcceptLoopAsync(0) : Task.WhenAll(Enumerable.Range(0, listener.Ports).Select(AcceptLoopAsync));
         _sweeping = _idleTimeout is null ? Task.CompletedTask : SweepLoopAsync(_idleTimeout.Value);
     }
 
@@ -111,18 +112,19 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         return _summary;
     }
 
-    private async Task AcceptLoopAsync()
+    /// <summary>Accepts on loop <paramref name="port"/> (every loop runs one), which then owns the connections it takes.</summary>
+    private async Task AcceptLoopAsync(int port)
     {
-        await Task.Yield(); // the caller of StartAsync goes on at once
+        await _listener.YieldTurn(port); // the caller of StartAsync goes on at once, and this loop runs on its own thread
         var stopping = _stopping.Token;
         var burst = 0;
         while (!stopping.IsCancellationRequested)
         {
-            if (OpenConnections >= _options.MaxConnections && !await WaitForSlotAsync(stopping).ConfigureAwait(false)) return;
+            if (!TryTakeSlot() && !await WaitForSlotAsync(stopping).ConfigureAwait(false)) return;
             Connection connection;
             try
             {
-                var pending = _listener.AcceptConnectionAsync(stopping);
+                var pending = _listener.AcceptConnectionAsync(port, stopping);
                 if (pending.IsCompletedSuccessfully)
                 {
                     connection = pending.Result;
@@ -131,7 +133,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
                         burst = 0;
                         // The loop's other sockets get their turn between bursts; the accept loop stays on the loop's thread
                         // (Task.Yield would send it to the thread pool, which a loaded machine may not run for a while).
-                        await _listener.YieldTurn();
+                        await _listener.YieldTurn(port);
                     }
                 }
                 else
@@ -142,16 +144,19 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException || stopping.IsCancellationRequested)
             {
+                ReleaseSlot();
                 return;
             }
             catch (SocketException ex) when (ex.SocketErrorCode is SocketError.TooManyOpenSockets or SocketError.NoBufferSpaceAvailable)
             {
                 // Out of descriptors or memory: the clients stay queued while the open ones finish.
+                ReleaseSlot();
                 await PauseAsync(OutOfDescriptorsPause, stopping).ConfigureAwait(false);
                 continue;
             }
             catch (SocketException)
             {
+                ReleaseSlot();
                 continue; // this client is lost; the server goes on
             }
             Admit(connection);
@@ -181,11 +186,19 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         Interlocked.Increment(ref _connections);
         SockitMetrics.Accepted.Add(1, _endpointTag);
         SockitMetrics.Open.Add(1, _endpointTag);
-        _ = ServeAsync(connection, context, counted); // owned by _open: StopAsync waits for or cuts every one
+        // Owned by _open: StopAsync waits for or cuts every one. With several loops the service starts on the loop that
+        // owns the connection, so the sockets it opens (a proxy's upstream) share that owner and no continuation hops.
+        if (connection.Loop == IoLoop.Current) _ = ServeAsync(connection, context, counted);
+        else connection.Loop.Post(static state =>
+        {
+            var (host, connection, context, counted) = ((ConnectionHost, Connection, ConnectionContext, System.Net.IPAddress?))state!;
+            _ = host.ServeAsync(connection, context, counted);
+        }, (this, connection, context, counted));
     }
 
     private void Turn(Connection connection, HostLimit limit, string outcome)
     {
+        ReleaseSlot();
         Interlocked.Increment(ref _rejected);
         Count(limit);
         SockitMetrics.Rejected.Add(1, _endpointTag, new("reason", LimitNames[(int)limit]));
@@ -248,7 +261,7 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
                 connection.BytesReceived, connection.BytesSent, context.Requests, context.Outcome ?? outcome));
             _open.TryRemove(connection, out _);
             Interlocked.Decrement(ref _openCount);
-            Interlocked.Exchange(ref _slotFreed, null)?.TrySetResult();
+            ReleaseSlot();
             if (_open.IsEmpty && _stopping.IsCancellationRequested) _drained.TrySetResult();
         }
     }
@@ -272,15 +285,36 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         }
     }
 
-    /// <summary>Waits until a connection ends, while the host holds its limit; false when the host is stopping.</summary>
+    /// <summary>Takes one of the <see cref="ServerOptions.MaxConnections"/> slots for the next accept, if one is free.</summary>
+    private bool TryTakeSlot()
+    {
+        var taken = Volatile.Read(ref _slots);
+        while (taken < _options.MaxConnections)
+        {
+            var seen = Interlocked.CompareExchange(ref _slots, taken + 1, taken);
+            if (seen == taken) return true;
+            taken = seen;
+        }
+        return false;
+    }
+
+    /// <summary>Gives a slot back (its connection ended, or its accept came to nothing) and wakes an accept that waits for one.</summary>
+    private void ReleaseSlot()
+    {
+        Interlocked.Decrement(ref _slots);
+        Interlocked.Exchange(ref _slotFreed, null)?.TrySetResult();
+    }
+
+    /// <summary>Waits until a slot is free and takes it, while the host holds its limit; false when the host is stopping.</summary>
     private async Task<bool> WaitForSlotAsync(CancellationToken stopping)
     {
         Interlocked.Increment(ref _acceptPauses);
-        while (OpenConnections >= _options.MaxConnections)
+        while (true)
         {
-            var freed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            Volatile.Write(ref _slotFreed, freed);
-            if (OpenConnections < _options.MaxConnections) break; // one ended before the wait was set up
+            // One signal for every loop's accept that waits: the first to wait makes it, the others share it.
+            var made = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var freed = Interlocked.CompareExchange(ref _slotFreed, made, null) ?? made;
+            if (TryTakeSlot()) return true; // one ended before the wait was set up
             try
             {
                 await freed.Task.WaitAsync(stopping).ConfigureAwait(false);
@@ -290,7 +324,6 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
                 return false;
             }
         }
-        return true;
     }
 
     private static async Task PauseAsync(TimeSpan pause, CancellationToken stopping)

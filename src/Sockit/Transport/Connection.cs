@@ -41,7 +41,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     /// <param name="transport">TCP or Unix.</param>
     /// <param name="tracer">Receives every call, or null.</param>
     /// <param name="peer">The peer's address when already known (accept() returns it; a dialer knows whom it dialled).</param>
-    internal Connection(SocketHandle handle, TransportKind transport, ISocketTracer? tracer, EndPoint? peer)
+    /// <param name="loop">The loop that owns it; null: the next in turn.</param>
+    internal Connection(SocketHandle handle, TransportKind transport, ISocketTracer? tracer, EndPoint? peer, IoLoop? loop = null)
     {
         _handle = handle;
         _transport = transport;
@@ -50,7 +51,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _receive = new ReceiveOperation(this);
         _send = new SendOperation(this);
         _self = GCHandle.Alloc(this);
-        _loop = IoLoop.Next();
+        _loop = loop ?? IoLoop.Next();
         var added = _loop.Add(handle, _self);
         if (added != SocketError.Success)
         {
@@ -81,6 +82,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
     /// <summary>Whether this side closed the connection (Dispose or Reset), which ends every call on it.</summary>
     internal bool Aborted => Volatile.Read(ref _disposed) != 0;
+
+    /// <summary>The I/O loop that owns the socket and runs its continuations.</summary>
+    internal IoLoop Loop => _loop;
 
     /// <summary>The descriptor, for traces.</summary>
     internal int Fd => _handle.Fd;

@@ -71,7 +71,7 @@ public static class Dialer
                     Traced.SetOption(socket, Libc.SolSocket, Libc.SoRcvbuf, size, $"SOL_SOCKET, SO_RCVBUF, {size}", options.Tracer);
                 var start = Stopwatch.GetTimestamp();
                 var error = await StartConnectAsync(socket, address, endpoint, cancellationToken).ConfigureAwait(false);
-                connection = new Connection(socket, endpoint.Transport, options.Tracer, address);
+                connection = new Connection(socket, endpoint.Transport, options.Tracer, address, IoLoop.Here());
                 try
                 {
                     if (error == SocketError.InProgress) await connection.FinishConnectAsync(cancellationToken).ConfigureAwait(false);

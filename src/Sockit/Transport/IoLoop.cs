@@ -23,6 +23,9 @@ internal sealed unsafe class IoLoop
     private static readonly Lazy<IoLoop[]> Loops = new(StartLoops);
     private static int _next;
 
+    [ThreadStatic]
+    private static IoLoop? _current;
+
     private readonly int _epoll;
     private readonly int _wake;
     private readonly ConcurrentQueue<(Action<object?> Work, object? State)> _posted = new();
@@ -53,12 +56,24 @@ internal sealed unsafe class IoLoop
     /// </summary>
     public static int Count => Loops.Value.Length;
 
+    /// <summary>Every loop of the engine, started if none runs yet.</summary>
+    public static IoLoop[] All => Loops.Value;
+
     /// <summary>The loop for a new socket: round robin, so the sockets of a busy server spread over every loop.</summary>
     public static IoLoop Next()
     {
         var loops = Loops.Value;
         return loops[(uint)Interlocked.Increment(ref _next) % (uint)loops.Length];
     }
+
+    /// <summary>The loop whose thread this is, or null off the engine's threads.</summary>
+    public static IoLoop? Current => _current;
+
+    /// <summary>
+    /// The loop for a socket a connection's own code opens (a proxy's upstream): the loop it runs on, so every socket of
+    /// one exchange has the same owner thread and its continuations never hop; off the engine, the next in turn.
+    /// </summary>
+    public static IoLoop Here() => _current ?? Next();
 
     /// <summary>Whether continuations of socket calls run on the loop thread that completed them (see SOCKIT_INLINE_COMPLETIONS).</summary>
     public static bool InlineCompletions { get; } = Environment.GetEnvironmentVariable("SOCKIT_INLINE_COMPLETIONS") == "1";
@@ -132,6 +147,7 @@ internal sealed unsafe class IoLoop
 
     private void Run()
     {
+        _current = this;
         var events = GC.AllocateArray<byte>(BatchSize * EventSize, pinned: true);
         fixed (byte* batch = events)
         {

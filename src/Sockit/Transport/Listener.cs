@@ -11,15 +11,13 @@ namespace Sockit.Transport;
 /// A listening stream socket (TCP or Unix): socket(), bind(), listen() on start, accept() on demand, on Sockit's I/O
 /// engine. A Unix socket file it created is removed when it is disposed.
 /// </summary>
-public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
+public sealed class Listener : IAsyncDisposable, IDisposable
 {
     private readonly Socket _socket;
     private readonly ISocketTracer? _tracer;
     private readonly Endpoint _requested;
     private readonly int _fd;
-    private readonly AcceptOperation _accept;
-    private readonly IoLoop _loop;
-    private GCHandle _self;
+    private readonly Port[] _ports;
     private int _disposed;
 
     private Listener(Socket socket, Endpoint requested, ISocketTracer? tracer)
@@ -30,16 +28,22 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
         _fd = Traced.FdOf(socket);
         LocalEndpoint = Binder.BoundEndpoint(socket, requested);
         socket.Blocking = false; // accept4() says EAGAIN when the queue is empty, and the engine waits for the next edge
-        _accept = new AcceptOperation(this);
-        _self = GCHandle.Alloc(this);
-        _loop = IoLoop.Next();
-        var added = _loop.Add(socket.SafeHandle, _self);
-        if (added != SocketError.Success)
+        // Every loop watches the listening socket and accepts into itself, as each thread of haproxy or nginx does: a
+        // client's sockets are then owned by the loop that accepted it, with no hand-over between threads.
+        var loops = IoLoop.All;
+        _ports = new Port[loops.Length];
+        for (var i = 0; i < loops.Length; i++)
         {
-            _self.Free();
+            _ports[i] = new Port(this, loops[i]);
+            var added = loops[i].Add(socket.SafeHandle, _ports[i].Self);
+            if (added == SocketError.Success) continue;
+            for (var j = 0; j <= i; j++) _ports[j].Self.Free();
             throw new SockitException(SockitError.Other, $"the I/O engine could not watch {requested}: epoll_ctl failed ({ErrnoNames.Of(added)})");
         }
     }
+
+    /// <summary>How many loops accept from it; each has its own turn at <see cref="AcceptConnectionAsync(int, CancellationToken)"/>.</summary>
+    internal int Ports => _ports.Length;
 
     /// <summary>The address it listens on, with the real port when port 0 was asked for.</summary>
     public Endpoint LocalEndpoint { get; }
@@ -82,19 +86,23 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
     /// The next client; a client already queued comes back at once, without a task. A host that accepts in a loop so
     /// takes a burst of clients in one go, while the loop's other sockets wait for one edge at most.
     /// </summary>
-    internal ValueTask<Connection> AcceptConnectionAsync(CancellationToken cancellationToken)
+    internal ValueTask<Connection> AcceptConnectionAsync(CancellationToken cancellationToken) => AcceptConnectionAsync(0, cancellationToken);
+
+    /// <summary>As <see cref="AcceptConnectionAsync(CancellationToken)"/>, on loop <paramref name="port"/>, which will own the connection.</summary>
+    internal ValueTask<Connection> AcceptConnectionAsync(int port, CancellationToken cancellationToken)
     {
         var start = _tracer is null ? 0 : Stopwatch.GetTimestamp();
-        var pending = _accept.Start(cancellationToken);
-        if (!pending.IsCompletedSuccessfully) return AwaitAcceptAsync(pending, start, cancellationToken);
-        return new ValueTask<Connection>(Accepted(pending.Result, start));
+        var accept = _ports[port].Accept;
+        var pending = accept.Start(cancellationToken);
+        if (!pending.IsCompletedSuccessfully) return AwaitAcceptAsync(pending, accept, start, cancellationToken);
+        return new ValueTask<Connection>(Accepted(pending.Result, accept, start));
     }
 
-    private async ValueTask<Connection> AwaitAcceptAsync(ValueTask<int> pending, long start, CancellationToken cancellationToken)
+    private async ValueTask<Connection> AwaitAcceptAsync(ValueTask<int> pending, AcceptOperation accept, long start, CancellationToken cancellationToken)
     {
         try
         {
-            return Accepted(await pending.ConfigureAwait(false), start);
+            return Accepted(await pending.ConfigureAwait(false), accept, start);
         }
         catch (SocketException ex)
         {
@@ -105,15 +113,15 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
     }
 
     /// <summary>Awaited, lets the other sockets of this listener's loop have their turn before the next accept.</summary>
-    internal IoLoop.Turn YieldTurn() => _loop.YieldTurn();
+    internal IoLoop.Turn YieldTurn(int port = 0) => _ports[port].Loop.YieldTurn();
 
-    private Connection Accepted(int fd, long start)
+    private Connection Accepted(int fd, AcceptOperation accept, long start)
     {
         var handle = new SocketHandle(fd);
-        var peer = _accept.Peer;
+        var peer = accept.Peer;
         _tracer?.Record(new SocketCallEvent(SocketCall.Accept, _fd, null, fd, SocketError.Success, start, Stopwatch.GetTimestamp(),
             peer is null ? null : $"peer {Traced.Describe(peer)}"));
-        return new Connection(handle, LocalEndpoint.Transport, _tracer, peer);
+        return new Connection(handle, LocalEndpoint.Transport, _tracer, peer, accept.Loop);
     }
 
     /// <summary>
@@ -136,20 +144,40 @@ public sealed class Listener : IAsyncDisposable, IDisposable, IIoEvents
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
-        _accept.Abort(SocketError.OperationAborted);
+        foreach (var port in _ports) port.Accept.Abort(SocketError.OperationAborted);
         Binder.RemoveUnixPath(_requested, _tracer); // before close(): .NET would otherwise remove the file silently
         Traced.Close(_socket, _fd, _tracer);
-        _loop.Post(static self => ((Listener)self!)._self.Free(), this);
+        foreach (var port in _ports) port.Loop.Post(static port => ((Port)port!).Self.Free(), port);
     }
 
-    void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
+    /// <summary>The listening socket as one loop watches it: that loop's accept.</summary>
+    private sealed class Port : IIoEvents
     {
-        if (readable) _accept.OnEdge(final: false); // a listener has no EOF
+        public Port(Listener owner, IoLoop loop)
+        {
+            Loop = loop;
+            Accept = new AcceptOperation(owner, loop);
+            Self = GCHandle.Alloc(this);
+        }
+
+        public IoLoop Loop { get; }
+
+        public AcceptOperation Accept { get; }
+
+        public GCHandle Self { get; }
+
+        void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
+        {
+            if (readable) Accept.OnEdge(final: false); // a listener has no EOF
+        }
     }
 
     /// <summary>accept4(): a queued client as a non-blocking descriptor, with its address.</summary>
-    private sealed unsafe class AcceptOperation(Listener owner) : IoOperation(startsReady: true)
+    private sealed unsafe class AcceptOperation(Listener owner, IoLoop loop) : IoOperation(startsReady: true)
     {
+        /// <summary>The loop this accept runs on, which owns what it accepts.</summary>
+        public IoLoop Loop => loop;
+
         private readonly byte[] _address = new byte[SocketAddresses.MaxSize];
         private int _addressLength;
 
