@@ -100,6 +100,40 @@ public sealed class ProxyTests
         Assert.Equal("still served", Encoding.ASCII.GetString(reply));
     }
 
+    /// <summary>
+    /// The proxy reads before it dials, as haproxy does: clients that reset while they waited in the backlog (the proxy
+    /// held its one slot) cost no upstream connection, while the data a client sent before it was accepted still goes on.
+    /// </summary>
+    [Fact]
+    public async Task Clients_that_reset_in_the_backlog_get_no_upstream_connection()
+    {
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var records = new List<ConnectionRecord>();
+        await using var proxy = await Proxy.StartAsync("test", Endpoint.Parse("127.0.0.1:0"), echo.LocalEndpoint,
+            serverOptions: new ServerOptions { MaxConnections = 1, OnConnection = r => { lock (records) records.Add(r); } }, cancellationToken: Token);
+        var holder = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
+        await holder.SendAsync("held\n"u8.ToArray(), Token);
+        Assert.Equal(5, await holder.ReceiveAsync(new byte[16], Token)); // relayed: the proxy's one slot is taken
+
+        var target = new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, proxy.Listen.Port);
+        for (var i = 0; i < 5; i++)
+        {
+            using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+            await socket.ConnectAsync(target, Token); // queued by the kernel
+            socket.LingerState = new System.Net.Sockets.LingerOption(true, 0); // close() sends RST
+        }
+        await using var early = await Dialer.ConnectAsync(proxy.Listen, cancellationToken: Token);
+        await early.SendAndShutdownAsync("sent while queued"u8.ToArray()); // data and EOF, before it is accepted
+        holder.Dispose(); // the slot frees: the five reset clients, then this one, are accepted in turn
+
+        Assert.Equal("sent while queued", Encoding.ASCII.GetString(await early.ReadToEndAsync()));
+        var summary = await proxy.StopAsync(Token);
+        Assert.Equal(7, summary.Connections);
+        var echoed = await echo.StopAsync(Token);
+        Assert.Equal(2, echoed.Connections); // the holder's and the last client's: none for the five that reset
+        lock (records) Assert.Equal(5, records.Count(r => r.Outcome.StartsWith("reset by the client before the relay began", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public async Task A_failed_upstream_closes_the_client_cleanly_and_is_logged()
     {

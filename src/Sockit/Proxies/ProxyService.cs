@@ -1,3 +1,4 @@
+using System.Buffers;
 using Sockit.Endpoints;
 using Sockit.Hosting;
 using Sockit.Proxies;
@@ -22,6 +23,17 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IC
             NoDelay = upstream.Transport == TransportKind.Tcp,
             Tls = options.UpstreamTls,
         };
+        // Read first, as haproxy does: a client that reset while it waited in the queue (a reset storm) costs no upstream
+        // connection, and what a client sent before it was accepted, or its EOF, goes on once the upstream is there.
+        var buffer = ArrayPool<byte>.Shared.Rent(FaultedLink.FirstChunk);
+        var read = connection.TryReceiveNow(buffer.AsMemory(0, FaultedLink.FirstChunk));
+        (byte[], int)? early = read >= 0 ? (buffer, read) : null;
+        if (early is null) ArrayPool<byte>.Shared.Return(buffer);
+        if (read == -1)
+        {
+            context.Outcome = "reset by the client before the relay began; no upstream connection made";
+            return;
+        }
         Connection onward;
         try
         {
@@ -29,6 +41,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IC
         }
         catch (SockitException ex)
         {
+            if (early is not null) ArrayPool<byte>.Shared.Return(buffer);
             context.Outcome = $"upstream failed: {ex.Message}";
             await CloseCleanlyAsync(connection, context.Abort).ConfigureAwait(false);
             return;
@@ -36,7 +49,7 @@ internal sealed class ProxyService(Endpoint upstream, ProxyOptions options) : IC
         await using (onward)
         {
             var link = new FaultedLink(connection, onward, options.Faults ?? FaultSet.None, options.Dump?.For(Interlocked.Increment(ref _connections)));
-            var ended = await link.RunAsync(context.Abort).ConfigureAwait(false);
+            var ended = await link.RunAsync(early, context.Abort).ConfigureAwait(false);
             // Formatted only for a log: under a connect storm this line runs tens of thousands of times a second.
             if (context.Options.OnConnection is not null) context.Outcome = link.Cause ?? (ended ? $"closed; upstream {onward.RemoteEndpoint}" : "reset passed on");
         }

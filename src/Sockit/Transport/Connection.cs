@@ -182,6 +182,13 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _tls is not null ? _tls.WriteOrFailAsync(data, cancellationToken)
         : _tracer is null ? _send.StartOrFail(data, cancellationToken) : OrFail(TracedSendAsync(data, cancellationToken));
 
+    /// <summary>
+    /// A receive tried at once, with no wait (a relay reads before it dials, as haproxy does): bytes, 0 at EOF, -1 when the
+    /// socket failed (<see cref="LastError"/>), or -2 when nothing is there yet, over TLS, or while tracing (the calls
+    /// a trace shows stay the ones it explains). Only before any other receive on the connection.
+    /// </summary>
+    internal int TryReceiveNow(Memory<byte> buffer) => _tls is not null || _tracer is not null ? -2 : _receive.TryNow(buffer);
+
     /// <summary>Why the last receive or send that returned -1 failed, as the exception the public calls would have thrown.</summary>
     internal Exception LastError(bool send = false) => _tls?.LastError(send) ?? Failure(send ? _send.Error : _receive.Error);
 
@@ -331,6 +338,22 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             _buffer = buffer;
             Throws = throws;
             return Run(cancellationToken);
+        }
+
+        /// <summary>
+        /// One recv() now, before any edge says there is something: the byte count, 0 at EOF, -1 when the socket failed
+        /// (<see cref="IoOperation.Error"/>), or -2 when nothing is there yet. Only while no receive is under way.
+        /// </summary>
+        public int TryNow(Memory<byte> buffer)
+        {
+            _buffer = buffer;
+            Throws = false;
+            return Attempt(afterEdge: false) switch
+            {
+                IoStatus.Done or IoStatus.DoneAndDrained => Result,
+                IoStatus.WouldBlock => -2,
+                _ => -1,
+            };
         }
 
         public ValueTask Wait(CancellationToken cancellationToken)

@@ -18,6 +18,9 @@ namespace Sockit.Proxies.Faults;
 /// </summary>
 internal sealed class FaultedLink(Connection client, Connection upstream, FaultSet faults, IDataDump? dump)
 {
+    /// <summary>The size of a first read, and of every read until one fills its buffer.</summary>
+    internal const int FirstChunk = SmallChunk;
+
     // Reads start at 64 KiB; each read that fills its buffer doubles the next, up to 1 MiB, and a short one goes back.
     // A bulk stream then moves a megabyte per read and write (one-way through the proxy: 0.57× the direct path with
     // 64 KiB, about 0.95× with 1 MiB), while a chatty or idle connection never holds more than 64 KiB.
@@ -50,7 +53,10 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
     /// either direction was waiting for. So a plain relay needs no task, token or timer of its own beyond its two
     /// directions, and nothing it registers is shared with the other links of the proxy.
     /// </remarks>
-    public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    /// <param name="early">What the client's first receive already gave before the upstream was dialled (a pooled buffer
+    /// this link returns, and its count: bytes, or 0 for EOF), or null.</param>
+    /// <param name="cancellationToken">The host's abort.</param>
+    public async Task<bool> RunAsync((byte[] Buffer, int Read)? early, CancellationToken cancellationToken)
     {
         var faulted = faults != FaultSet.None;
         if (faulted)
@@ -61,8 +67,8 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
             OnFaultsChanged();
         }
         var token = _stop?.Token ?? cancellationToken;
-        var forward = PumpAsync(client, upstream, ToxicStream.Upstream, DataDirection.Sent, token);
-        var backward = PumpAsync(upstream, client, ToxicStream.Downstream, DataDirection.Received, token);
+        var forward = PumpAsync(client, upstream, ToxicStream.Upstream, DataDirection.Sent, token, early);
+        var backward = PumpAsync(upstream, client, ToxicStream.Downstream, DataDirection.Received, token, null);
         try
         {
             await forward.ConfigureAwait(false);
@@ -100,7 +106,8 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         }
     }
 
-    private async Task PumpAsync(Connection source, Connection target, ToxicStream stream, DataDirection direction, CancellationToken cancellationToken)
+    private async Task PumpAsync(Connection source, Connection target, ToxicStream stream, DataDirection direction, CancellationToken cancellationToken,
+        (byte[] Buffer, int Read)? early)
     {
         var pacer = new ToxicPacing.Pacer();
         long passed = 0;
@@ -110,12 +117,23 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
         {
             while (true)
             {
-                if (!mayHaveMore) await source.WaitReadableOrFailAsync(cancellationToken).ConfigureAwait(false);
-                var buffer = ArrayPool<byte>.Shared.Rent(chunk);
+                byte[] buffer;
+                int read;
+                if (early is { } first)
+                {
+                    (buffer, read) = first; // read before the upstream was there: it goes through as any read does
+                    early = null;
+                }
+                else
+                {
+                    if (!mayHaveMore) await source.WaitReadableOrFailAsync(cancellationToken).ConfigureAwait(false);
+                    buffer = ArrayPool<byte>.Shared.Rent(chunk);
+                    read = int.MinValue;
+                }
                 try
                 {
                     // A reset is routine for a relay: a result, not an exception (which costs more than relaying did).
-                    var read = await source.ReceiveOrFailAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
+                    if (read == int.MinValue) read = await source.ReceiveOrFailAsync(buffer.AsMemory(0, chunk), cancellationToken).ConfigureAwait(false);
                     if (read < 0)
                     {
                         // The peer reset (passed on as a reset), or our own side was closed under us (the host's cut).
