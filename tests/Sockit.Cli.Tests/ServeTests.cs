@@ -148,11 +148,37 @@ public sealed class ServeTests
         Assert.Equal("datagram\n", stdout);
     }
 
+    /// <summary>
+    /// The listen backlog ss shows for a server: 511 by default as nginx has (a short queue sheds a connect storm early),
+    /// what --backlog says, and for a proxy its --max-connections when that is more, as haproxy has.
+    /// </summary>
+    [Fact]
+    public async Task Ss_shows_the_listen_backlog_each_server_asked_for()
+    {
+        var ss = Peers.Require("ss");
+        async Task<string> BacklogAsync(string address)
+        {
+            var port = address.Split(':')[^1];
+            var (exit, stdout, stderr) = await RunAsync(ss, "-Hltn", $"sport = :{port}");
+            Assert.True(exit == 0, stderr);
+            return stdout.Split(' ', StringSplitOptions.RemoveEmptyEntries)[2]; // State Recv-Q Send-Q: a listener's Send-Q is its backlog
+        }
+
+        var (plain, plainAddress) = await ServeAsync("echo", "127.0.0.1:0");
+        await using (plain) Assert.Equal("511", await BacklogAsync(plainAddress));
+        var (chosen, chosenAddress) = await ServeAsync("http-echo", "127.0.0.1:0", "--backlog", "7");
+        await using (chosen) Assert.Equal("7", await BacklogAsync(chosenAddress));
+        await using var proxy = SockitCli.Start("proxy", "127.0.0.1:0", chosenAddress, "--max-connections", "2000");
+        var proxyAddress = (await proxy.WaitForStderrAsync(l => l.Contains("relaying", StringComparison.Ordinal))).Split("relaying ")[1].Split(' ')[0];
+        Assert.Equal("2000", await BacklogAsync(proxyAddress));
+    }
+
     [Theory]
     [InlineData(new[] { "serve", "gopher", "127.0.0.1:0" }, "gopher")]
     [InlineData(new[] { "serve", "http-echo", "udp://127.0.0.1:0" }, "http-echo needs a stream endpoint")]
     [InlineData(new[] { "serve", "echo", "127.0.0.1:0", "--max-body", "lots" }, "invalid size 'lots'")]
     [InlineData(new[] { "serve", "echo", "127.0.0.1:0", "--log-format", "xml" }, "xml")]
+    [InlineData(new[] { "serve", "echo", "127.0.0.1:0", "--backlog", "0" }, "--backlog takes a whole number of 1 or more")]
     public async Task Bad_serve_arguments_are_usage_errors(string[] arguments, string expected)
     {
         var (exit, _, stderr) = await SockitCli.RunAsync("", arguments);

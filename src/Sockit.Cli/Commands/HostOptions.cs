@@ -13,6 +13,12 @@ internal sealed class HostOptions
 {
     private readonly Option<int> _maxConnections = CommonOptions.PositiveInt("--max-connections",
         "Connections served at once; more wait in the listen queue until one ends (nothing is refused for being one too many)", 1024);
+    private readonly Option<int?> _backlog = new("--backlog")
+    {
+        HelpName = "n",
+        Description = "Connected clients the kernel queues until they are accepted (listen's backlog, capped by net.core.somaxconn). " +
+            "Default 511, as nginx; for proxy, the --max-connections if more, as haproxy",
+    };
     private readonly Option<int?> _maxPerClient = new("--max-per-client")
     {
         HelpName = "n",
@@ -31,7 +37,7 @@ internal sealed class HostOptions
     {
         _idle = CommonOptions.Duration("--idle-timeout", null, idleDescription, idleDefault);
         _logFormat.AcceptOnlyFromAmong("text", "json");
-        foreach (var option in new Option[] { _maxConnections, _maxPerClient, _idle, _allow, _deny, _log, _logFormat, _drain, _mode }) command.Add(option);
+        foreach (var option in new Option[] { _maxConnections, _backlog, _maxPerClient, _idle, _allow, _deny, _log, _logFormat, _drain, _mode }) command.Add(option);
         _tls = new TlsServerFlags(command);
     }
 
@@ -52,6 +58,8 @@ internal sealed class HostOptions
             MaxConnections = parse.GetValue(_maxConnections),
             MaxConnectionsPerClient = parse.GetValue(_maxPerClient) is { } perClient and > 0 ? perClient
                 : parse.GetValue(_maxPerClient) is null ? 0 : throw new UsageException("--max-per-client takes a whole number of 1 or more"),
+            Backlog = parse.GetValue(_backlog) is { } backlog and > 0 ? backlog
+                : parse.GetValue(_backlog) is null ? null : throw new UsageException("--backlog takes a whole number of 1 or more"),
             IdleTimeout = parse.GetValue(_idle),
             Policy = policy,
             Drain = parse.GetValue(_drain) ?? TimeSpan.FromSeconds(5),

@@ -71,13 +71,14 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
     /// <param name="options">Limits, access rules, log and drain.</param>
     /// <param name="defaultIdleTimeout">The service's idle timeout when the options name none; null for none.</param>
     /// <param name="cancellationToken">Cancels the start.</param>
+    /// <param name="defaultBacklog">The listen backlog when the options name none (<see cref="ServerOptions.DefaultBacklog"/> if null).</param>
     /// <exception cref="SockitException">The endpoint cannot be bound.</exception>
     public static async Task<ConnectionHost> StartAsync(Endpoint endpoint, IConnectionService service, ServerOptions options, TimeSpan? defaultIdleTimeout,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int? defaultBacklog = null)
     {
         // TLS is the endpoint's property: a tls:// host without a certificate gets one for localhost; a plain one never handshakes.
         if (endpoint.IsTls != options.Tls is not null) options = options with { Tls = endpoint.IsTls ? Tls.TlsServerOptions.ForLocalhost() : null };
-        var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = 4096, NoDelay = true },
+        var listener = await Listener.StartAsync(endpoint, new ListenerOptions { Tracer = options.Tracer, UnixFileMode = options.UnixFileMode, Backlog = options.Backlog ?? defaultBacklog ?? ServerOptions.DefaultBacklog, NoDelay = true },
             cancellationToken).ConfigureAwait(false);
         return new ConnectionHost(listener, service, options, defaultIdleTimeout);
     }

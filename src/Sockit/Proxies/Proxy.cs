@@ -165,7 +165,8 @@ public sealed class Proxy : IAsyncDisposable
     {
         if (_running is not null) return;
         IProxyRunner server = Listen.IsStream
-            ? await ConnectionHost.StartAsync(Listen, new ProxyService(Upstream, _proxyOptions), _serverOptions, null, cancellationToken).ConfigureAwait(false)
+            ? await ConnectionHost.StartAsync(Listen, new ProxyService(Upstream, _proxyOptions), _serverOptions, null, cancellationToken,
+                defaultBacklog: Math.Max(_serverOptions.MaxConnections, ServerOptions.DefaultBacklog)).ConfigureAwait(false) // haproxy's is its maxconn
             : await DatagramRelay.StartAsync(Listen, Upstream, _serverOptions, _proxyOptions, cancellationToken).ConfigureAwait(false);
         Listen = server.LocalEndpoint.WithTls(Listen.IsTls);
         Volatile.Write(ref _running, server);
