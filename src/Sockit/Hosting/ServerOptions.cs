@@ -17,9 +17,9 @@ public sealed record ServerOptions
     /// <summary>
     /// Connected clients the kernel holds until the server accepts them (listen()'s backlog, which the kernel caps at
     /// net.core.somaxconn). Null: the server's own default, <see cref="DefaultBacklog"/> for the test servers and mocks,
-    /// as nginx has, and <see cref="MaxConnections"/> for a proxy, as haproxy has (511 if that is less). A short queue sheds a connect storm
-    /// early (the kernel drops the SYNs it cannot queue, and the attacker slows down), so a client already queued waits
-    /// less; a long one lets a burst of clients wait instead of retrying a second later.
+    /// as nginx has, and <see cref="MaxConnections"/> for a proxy, as haproxy has (511 if that is less). A short queue
+    /// sheds a connect storm early (the kernel drops the SYNs it cannot queue, and the attacker slows down), so a client
+    /// already queued waits less; a long one lets a burst of clients wait instead of retrying a second later.
     /// </summary>
     public int? Backlog { get; init; }
 
