@@ -94,14 +94,8 @@ public sealed class ProxyCliTests
     private static async Task<byte[]> ReadExactlyAsync(System.Net.Sockets.Socket socket, int length, CancellationToken token)
     {
         var buffer = new byte[length];
-        var total = 0;
-        while (total < length)
-        {
-            var n = await socket.ReceiveAsync(buffer.AsMemory(total), token);
-            if (n == 0) break;
-            total += n;
-        }
-        return buffer[..total];
+        await new System.Net.Sockets.NetworkStream(socket, ownsSocket: false).ReadExactlyAsync(buffer, token);
+        return buffer;
     }
 
     [Fact]
