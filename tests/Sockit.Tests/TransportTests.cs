@@ -64,6 +64,43 @@ public sealed class TransportTests
     }
 
     /// <summary>A closed socket brings no edge: a call that starts after the close must fail at once, not wait for one.</summary>
+    /// <summary>
+    /// An accepted socket joins its loop's epoll set only when a call on it would block: a client whose request (or EOF,
+    /// or RST) was there when it was accepted costs no epoll_ctl(). Read from the kernel's own list of each epoll set.
+    /// </summary>
+    [Fact]
+    public async Task An_accepted_socket_joins_the_epoll_set_only_when_a_call_would_block()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        await client.SendAsync("first"u8.ToArray(), Token);
+        await using var server = await listener.AcceptAsync(Token);
+        var buffer = new byte[64];
+        // The bytes were sent before the accept: loopback has delivered them, so the first receive completes at once.
+        Assert.Equal("first", Encoding.UTF8.GetString(buffer, 0, await server.ReceiveAsync(buffer, Token)));
+        Assert.False(InAnEpollSet(server.Fd), "a receive that found its data at once added the socket to epoll");
+
+        var waiting = server.ReceiveAsync(buffer, Token);
+        Assert.False(waiting.IsCompleted);
+        Assert.True(InAnEpollSet(server.Fd), "a receive that has to wait did not add the socket to epoll");
+        await client.SendAsync("second"u8.ToArray(), Token);
+        Assert.Equal("second", Encoding.UTF8.GetString(buffer, 0, await waiting));
+    }
+
+    /// <summary>Whether any epoll set of this process watches <paramref name="fd"/> (its "tfd:" lines in /proc/self/fdinfo).</summary>
+    private static bool InAnEpollSet(int fd) => Directory.GetFiles("/proc/self/fd").Any(path =>
+    {
+        try
+        {
+            return new FileInfo(path).LinkTarget == "anon_inode:[eventpoll]"
+                && File.ReadLines($"/proc/self/fdinfo/{Path.GetFileName(path)}").Any(line => line.StartsWith($"tfd: {fd,8} ", StringComparison.Ordinal));
+        }
+        catch (IOException)
+        {
+            return false; // a descriptor closed while we looked
+        }
+    });
+
     [Fact]
     public async Task Calls_that_start_after_a_close_or_a_reset_fail_at_once()
     {

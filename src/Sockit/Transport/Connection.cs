@@ -35,6 +35,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     private long _lastActivity = Environment.TickCount64;
     private int _sendShutdown;
     private int _disposed;
+    private int _watch; // Unwatched, Adding, Watched, Closed or AddFailed: the socket's place in its loop's epoll set
+    private SocketError _watchError;
     private Tls.TlsLayer? _tls;
 
     /// <param name="handle">The connected (or connecting) socket, non-blocking.</param>
@@ -42,23 +44,69 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     /// <param name="tracer">Receives every call, or null.</param>
     /// <param name="peer">The peer's address when already known (accept() returns it; a dialer knows whom it dialled).</param>
     /// <param name="loop">The loop that owns it; null: the next in turn.</param>
-    internal Connection(SocketHandle handle, TransportKind transport, ISocketTracer? tracer, EndPoint? peer, IoLoop? loop = null)
+    /// <param name="watchNow">
+    /// Whether to add the socket to the loop's epoll set now (a dialled socket, whose connect waits anyway) or only once
+    /// a call would block (an accepted one). A client that sent its request, EOF or RST before it was accepted is then
+    /// served by calls that complete at once, and costs no epoll_ctl() and no removal from the set when it is closed:
+    /// under connection churn and reset storms, most clients.
+    /// </param>
+    internal Connection(SocketHandle handle, TransportKind transport, ISocketTracer? tracer, EndPoint? peer, IoLoop? loop = null, bool watchNow = true)
     {
         _handle = handle;
         _transport = transport;
         _tracer = tracer;
         _peerAddress = peer;
-        _receive = new ReceiveOperation(this);
+        _receive = new ReceiveOperation(this, startsReady: !watchNow);
         _send = new SendOperation(this);
         _self = GCHandle.Alloc(this);
         _loop = loop ?? IoLoop.Next();
-        var added = _loop.Add(handle, _self);
+        if (!watchNow) return;
+        var added = Watch();
         if (added != SocketError.Success)
         {
             _self.Free();
             handle.Dispose();
             throw new SockitException(SockitError.Other, $"the I/O engine could not watch a new socket: epoll_ctl failed ({ErrnoNames.Of(added)})");
         }
+    }
+
+    private const int Unwatched = 0, Adding = 1, Watched = 2, Closed = 3, AddFailed = 4;
+
+    /// <summary>
+    /// Adds the socket to its loop's epoll set, once, when the first call would block (or at once for a dialled socket).
+    /// An add reports a state that is already ready as an edge, so data that came between that call's try and the add is
+    /// not missed. Success also while another call's add is under way: its edge will come, or its failure ends both calls.
+    /// </summary>
+    private SocketError Watch()
+    {
+        if (Volatile.Read(ref _watch) == Watched) return SocketError.Success; // every wait after the first: no locked instruction
+        switch (Interlocked.CompareExchange(ref _watch, Adding, Unwatched))
+        {
+            case Unwatched:
+                break;
+            case Adding or Watched:
+                return SocketError.Success;
+            case Closed:
+                return SocketError.OperationAborted;
+            default:
+                return _watchError;
+        }
+        var error = _loop.Add(_handle, _self);
+        if (error != SocketError.Success) _watchError = error;
+        if (Interlocked.CompareExchange(ref _watch, error == SocketError.Success ? Watched : AddFailed, Adding) != Adding)
+        {
+            // Closed while this added it: the close left the handle for this to free, after the add, which an event
+            // handled before the free may have named.
+            _loop.Post(static self => ((Connection)self!)._self.Free(), this);
+            return SocketError.OperationAborted;
+        }
+        if (error != SocketError.Success)
+        {
+            // A call of the other direction may be waiting on this add: it ends with the same failure.
+            _receive.Abort(error);
+            _send.Abort(error);
+        }
+        return error;
     }
 
     /// <summary>This side's address.</summary>
@@ -295,8 +343,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _tls?.Dispose();
         _tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp(),
             abortive ? "with SO_LINGER 0: the peer sees RST" : null));
-        // Freed on the loop, after any event it is handling now that might still name this connection.
-        _loop.Post(static self => ((Connection)self!)._self.Free(), this);
+        // Freed on the loop, after any event it is handling now that might still name this connection; while an add is
+        // under way, by the add once it is done.
+        if (Interlocked.Exchange(ref _watch, Closed) != Adding) _loop.Post(static self => ((Connection)self!)._self.Free(), this);
     }
 
     void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
@@ -319,10 +368,10 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     };
 
     /// <summary>recv(), or with an empty buffer a wait until the socket is readable.</summary>
-    // Not ready before the first edge: the socket is added to epoll in the constructor, and that add reports data already
-    // there as an edge. A first receive that tried at once would find nothing on most new connections and cost a recv()
-    // that says EAGAIN: one of the fourteen system calls a proxied connection costs.
-    private sealed unsafe class ReceiveOperation(Connection owner) : IoOperation(startsReady: false)
+    // A socket added to epoll when it was made (a dialled one) is not ready before the first edge: the add reports data
+    // already there as an edge, and a first receive that tried at once would find nothing on most new connections and
+    // cost a recv() that says EAGAIN. An accepted socket is added only once a call would block, so its first receive tries.
+    private sealed unsafe class ReceiveOperation(Connection owner, bool startsReady) : IoOperation(startsReady)
     {
         private Memory<byte> _buffer;
 
@@ -348,7 +397,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         {
             _buffer = buffer;
             Throws = false;
-            return Attempt(afterEdge: false) switch
+            return TryOnce() switch
             {
                 IoStatus.Done or IoStatus.DoneAndDrained => Result,
                 IoStatus.WouldBlock => -2,
@@ -422,6 +471,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 return IoStatus.Failed;
             }
         }
+
+        protected override SocketError BeforeWait() => owner.Watch();
 
         protected override Exception ToException(SocketError error) => owner.Failure(error);
     }
@@ -513,6 +564,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             Result = _sent;
             return IoStatus.Done;
         }
+
+        protected override SocketError BeforeWait() => owner.Watch();
 
         // A connect's failure is the dialer's to explain (it knows the endpoint as the user wrote it).
         protected override Exception ToException(SocketError error) => _connecting ? new SocketException((int)error) : owner.Failure(error);

@@ -8,8 +8,9 @@ namespace Sockit.Transport;
 
 /// <summary>
 /// One thread of Sockit's I/O engine: an edge-triggered epoll set of sockets and the loop that waits on it. Each socket
-/// is added once, for reading and writing, and told of every edge (<see cref="IIoEvents"/>); a socket owner tries its
-/// calls directly and only waits for an edge when the kernel says it would block. So an echoed message costs one
+/// is added once, for reading and writing (an accepted one only when a call on it first would block), and told of every
+/// edge (<see cref="IIoEvents"/>); a socket owner tries its calls directly and only waits for an edge when the kernel
+/// says it would block. So an echoed message costs one
 /// recv(), one send() and a share of one epoll_wait(), as in a C epoll server, where .NET's engine spent a failed recv,
 /// a queued operation and a wake-up more. Work from other threads (freeing a closed socket's handle) is posted and run
 /// between batches of events, after any event that might still name that socket.
@@ -97,10 +98,14 @@ internal sealed unsafe class IoLoop
         var registration = stackalloc byte[16];
         WriteEvent(registration, EpollIn | EpollOut | EpollRdHup | EpollEt, GCHandle.ToIntPtr(owner));
         var added = false;
-        fd.DangerousAddRef(ref added);
         try
         {
+            fd.DangerousAddRef(ref added);
             return Libc.EpollCtl(_epoll, CtlAdd, (int)fd.DangerousGetHandle(), registration) == 0 ? SocketError.Success : Libc.LastError();
+        }
+        catch (ObjectDisposedException)
+        {
+            return SocketError.OperationAborted; // closed by its owner before it was ever added
         }
         finally
         {

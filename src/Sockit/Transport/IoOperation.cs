@@ -39,8 +39,9 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
     private CancellationTokenRegistration _cancellation;
 
     /// <param name="startsReady">
-    /// Whether to try before the first edge: yes for send, connect and accept; no for a receive, whose
-    /// socket was added to epoll when it was made (the add reports a state that is already ready as an edge).
+    /// Whether to try before the first edge: yes for send, connect and accept, and for a receive on a socket not yet
+    /// in the epoll set; no for a receive on a socket added when it was made (the add reports a state that is already
+    /// ready as an edge).
     /// </param>
     protected IoOperation(bool startsReady) => _emptyAt = startsReady ? -1 : 0;
 
@@ -65,6 +66,24 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
 
     /// <summary>Makes one try of the call; <paramref name="afterEdge"/> when the loop tries it because an edge just came.</summary>
     protected abstract IoStatus Attempt(bool afterEdge);
+
+    /// <summary>
+    /// Called before the operation waits for an edge: makes sure the socket is in its loop's epoll set (sockets are
+    /// added only once a call would block), or says why it cannot be.
+    /// </summary>
+    protected virtual SocketError BeforeWait() => SocketError.Success;
+
+    /// <summary>
+    /// One try now, outside <see cref="Run"/> (nothing may be in progress): a try that found nothing makes the next
+    /// operation wait for an edge, as a try inside it would.
+    /// </summary>
+    protected IoStatus TryOnce()
+    {
+        var edges = Volatile.Read(ref _edges);
+        var status = Attempt(afterEdge: false);
+        if (status is IoStatus.WouldBlock or IoStatus.DoneAndDrained) _emptyAt = edges;
+        return status;
+    }
 
     /// <summary>The exception a failure surfaces as.</summary>
     protected virtual Exception ToException(SocketError error) => new SocketException((int)error);
@@ -120,6 +139,18 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
                 _emptyAt = edges;
             }
             if (cancellationToken.IsCancellationRequested) return Outcome.Canceled;
+            var watched = BeforeWait();
+            if (watched != SocketError.Success)
+            {
+                Error = watched;
+                if (Throws)
+                {
+                    failure = ToException(watched);
+                    return Outcome.Failed;
+                }
+                Result = -1;
+                return Outcome.Completed;
+            }
             _core.Reset();
             _token = cancellationToken;
             _cancellation = cancellationToken.CanBeCanceled

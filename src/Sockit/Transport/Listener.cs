@@ -121,7 +121,7 @@ public sealed class Listener : IAsyncDisposable, IDisposable
         var peer = accept.Peer;
         _tracer?.Record(new SocketCallEvent(SocketCall.Accept, _fd, null, fd, SocketError.Success, start, Stopwatch.GetTimestamp(),
             peer is null ? null : $"peer {Traced.Describe(peer)}"));
-        return new Connection(handle, LocalEndpoint.Transport, _tracer, peer, accept.Loop);
+        return new Connection(handle, LocalEndpoint.Transport, _tracer, peer, accept.Loop, watchNow: false);
     }
 
     /// <summary>
