@@ -63,7 +63,6 @@ public sealed class TransportTests
         }
     }
 
-    /// <summary>A closed socket brings no edge: a call that starts after the close must fail at once, not wait for one.</summary>
     /// <summary>
     /// An accepted socket joins its loop's epoll set only when a call on it would block: a client whose request (or EOF,
     /// or RST) was there when it was accepted costs no epoll_ctl(). Read from the kernel's own list of each epoll set.
@@ -101,6 +100,40 @@ public sealed class TransportTests
         }
     });
 
+    /// <summary>
+    /// A connection whose calls keep completing at once (a client that streams as fast as it is served) must not keep
+    /// its thread: after a budget of such calls one completes later, through the thread pool, so the pool's few threads
+    /// and the I/O loop go round every connection. Every byte still arrives, in order.
+    /// </summary>
+    [Fact]
+    public async Task Calls_that_keep_completing_at_once_give_up_their_thread_now_and_then()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        var data = RandomNumberGenerator.GetBytes(32 * 1024); // less than the socket's buffers hold before the accept
+        await client.SendAsync(data, Token);
+        client.ShutdownSend();
+        await using var server = await listener.AcceptAsync(Token);
+
+        // Everything is already in the socket: read in 256-byte pieces, each call could complete at once.
+        var received = new MemoryStream();
+        var buffer = new byte[256];
+        int later = 0, streak = 0, longest = 0;
+        while (true)
+        {
+            var pending = server.ReceiveAsync(buffer, Token);
+            if (pending.IsCompleted) longest = Math.Max(longest, ++streak);
+            else (later, streak) = (later + 1, 0);
+            var n = await pending;
+            if (n == 0) break;
+            received.Write(buffer, 0, n);
+        }
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(received.ToArray()));
+        Assert.True(later >= 2, $"only {later} of 128 receives gave up their thread");
+        Assert.True(longest < 64, $"{longest} receives in a row completed at once");
+    }
+
+    /// <summary>A closed socket brings no edge: a call that starts after the close must fail at once, not wait for one.</summary>
     [Fact]
     public async Task Calls_that_start_after_a_close_or_a_reset_fail_at_once()
     {

@@ -33,6 +33,7 @@ internal static class TlsHandshake
             if (await raw.PrefetchAsync(deadline.Token).ConfigureAwait(false) == 0)
                 throw new SockitException(SockitError.TlsFailed, "the client closed before the TLS handshake");
             if (raw.Prefetched[0] != 0x16) await RefusePlainTextAsync(connection, raw, options, deadline.Token).ConfigureAwait(false);
+            await IoLoop.LeaveAsync();
             if (options.PicksByName)
             {
                 await ssl.AuthenticateAsServerAsync(static (_, hello, state, _) =>
@@ -150,6 +151,7 @@ internal static class TlsHandshake
         var started = Stopwatch.GetTimestamp();
         try
         {
+            await IoLoop.LeaveAsync();
             await ssl.AuthenticateAsClientAsync(options.Build(name, verdict), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is not (OperationCanceledException or ObjectDisposedException or SockitException))

@@ -36,6 +36,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     private int _sendShutdown;
     private int _disposed;
     private int _watch; // Unwatched, Adding, Watched, Closed or AddFailed: the socket's place in its loop's epoll set
+    private int _completedAtOnce; // calls, either way, that completed without waiting since one last waited (not exact: two threads count)
     private SocketError _watchError;
     private Tls.TlsLayer? _tls;
 
@@ -71,6 +72,17 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
     }
 
     private const int Unwatched = 0, Adding = 1, Watched = 2, Closed = 3, AddFailed = 4;
+
+    /// <summary>How many calls in a row may complete at once before one hands its result over through the thread pool.</summary>
+    private const int InlineBudget = 16;
+
+    /// <summary>Counts a call that completed at once; true (and the count starts again) when the budget is spent.</summary>
+    private bool SpendInline()
+    {
+        if (++_completedAtOnce < InlineBudget) return false;
+        _completedAtOnce = 0;
+        return true;
+    }
 
     /// <summary>
     /// Adds the socket to its loop's epoll set, once, when the first call would block (or at once for a dialled socket).
@@ -474,6 +486,10 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
         protected override SocketError BeforeWait() => owner.Watch();
 
+        protected override bool SpentInlineBudget() => owner.SpendInline();
+
+        protected override void Waited() => owner._completedAtOnce = 0;
+
         protected override Exception ToException(SocketError error) => owner.Failure(error);
     }
 
@@ -566,6 +582,10 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         }
 
         protected override SocketError BeforeWait() => owner.Watch();
+
+        protected override bool SpentInlineBudget() => owner.SpendInline();
+
+        protected override void Waited() => owner._completedAtOnce = 0;
 
         // A connect's failure is the dialer's to explain (it knows the endpoint as the user wrote it).
         protected override Exception ToException(SocketError error) => _connecting ? new SocketException((int)error) : owner.Failure(error);

@@ -10,10 +10,10 @@ namespace Sockit.Transport;
 /// One thread of Sockit's I/O engine: an edge-triggered epoll set of sockets and the loop that waits on it. Each socket
 /// is added once, for reading and writing (an accepted one only when a call on it first would block), and told of every
 /// edge (<see cref="IIoEvents"/>); a socket owner tries its calls directly and only waits for an edge when the kernel
-/// says it would block. So an echoed message costs one
-/// recv(), one send() and a share of one epoll_wait(), as in a C epoll server, where .NET's engine spent a failed recv,
-/// a queued operation and a wake-up more. Work from other threads (freeing a closed socket's handle) is posted and run
-/// between batches of events, after any event that might still name that socket.
+/// says it would block. So an echoed message costs one recv(), one send() and a share of one epoll_wait(), as in a C
+/// epoll server, where .NET's engine spent a failed recv, a queued operation and a wake-up more. Work from other threads
+/// (freeing a closed socket's handle) is posted and run between batches of events, after any event that might still
+/// name that socket.
 /// </summary>
 internal sealed unsafe class IoLoop
 {
@@ -75,6 +75,29 @@ internal sealed unsafe class IoLoop
     /// one exchange has the same owner thread and its continuations never hop; off the engine, the next in turn.
     /// </summary>
     public static IoLoop Here() => _current ?? Next();
+
+    /// <summary>
+    /// Awaited on a loop's thread (a service that started inline there), goes on on the thread pool; elsewhere, goes on
+    /// at once. For work that takes long (a TLS handshake signs for a millisecond or more), which would hold every other
+    /// socket's edges on that loop meanwhile.
+    /// </summary>
+    public static Departure LeaveAsync() => default;
+
+    /// <summary>The awaitable of <see cref="LeaveAsync"/>: complete at once off the loops, else resumed by the thread pool.</summary>
+    internal readonly struct Departure : ICriticalNotifyCompletion
+    {
+        public Departure GetAwaiter() => this;
+
+        public bool IsCompleted => _current is null;
+
+        public void GetResult()
+        {
+        }
+
+        public void OnCompleted(Action continuation) => ThreadPool.UnsafeQueueUserWorkItem(static c => c(), continuation, preferLocal: false);
+
+        public void UnsafeOnCompleted(Action continuation) => OnCompleted(continuation);
+    }
 
     /// <summary>Whether continuations of socket calls run on the loop thread that completed them (see SOCKIT_INLINE_COMPLETIONS).</summary>
     public static bool InlineCompletions { get; } = Environment.GetEnvironmentVariable("SOCKIT_INLINE_COMPLETIONS") == "1";

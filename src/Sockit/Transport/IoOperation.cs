@@ -125,10 +125,10 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
                 switch (Attempt(afterEdge: false))
                 {
                     case IoStatus.Done:
-                        return Outcome.Completed;
+                        return CompletedAtOnce();
                     case IoStatus.DoneAndDrained:
                         _emptyAt = edges;
-                        return Outcome.Completed;
+                        return CompletedAtOnce();
                     case IoStatus.Failed when Throws:
                         failure = ToException(Error);
                         return Outcome.Failed;
@@ -167,8 +167,37 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
                 continue;
             }
             if (cancellationToken.IsCancellationRequested) Cancel(cancellationToken); // cancelled before it was registered
+            Waited();
             return Outcome.Waiting;
         }
+    }
+
+    /// <summary>
+    /// Whether a call that completed at once should give up its thread instead (see <see cref="CompletedAtOnce"/>): the
+    /// socket's owner counts such calls since one last waited. Never, by default.
+    /// </summary>
+    protected virtual bool SpentInlineBudget() => false;
+
+    /// <summary>An operation of this socket is about to wait for an edge: the owner's count of calls completed at once starts again.</summary>
+    protected virtual void Waited()
+    {
+    }
+
+    /// <summary>
+    /// A call that completed at once, which its caller then goes on from on the same thread. A connection whose calls keep
+    /// completing at once (a client that streams as fast as it is echoed) would keep that thread forever: a thread of the
+    /// pool, of which a loaded machine has as many as cores, or the I/O loop itself when a service started inline there.
+    /// Others then wait for the pool to add a thread, half a second and more (two streaming clients held a probe of
+    /// `serve echo` for 550-660 ms; the C epoll server, 7 ms). So after a budget of such calls the result is handed over
+    /// through the pool's global queue instead, behind the work already waiting there.
+    /// </summary>
+    private Outcome CompletedAtOnce()
+    {
+        if (!SpentInlineBudget()) return Outcome.Completed;
+        _core.Reset();
+        Volatile.Write(ref _state, Running); // neither an edge, an abort nor a cancellation takes it over now
+        ThreadPool.UnsafeQueueUserWorkItem(static operation => operation.Complete(null), this, preferLocal: false);
+        return Outcome.Waiting;
     }
 
     /// <summary>The loop saw an edge for this direction (<paramref name="final"/>: EOF or an error): a waiting operation is tried now.</summary>
@@ -194,7 +223,10 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
         }
     }
 
-    /// <summary>Ends a waiting operation as failed with <paramref name="error"/> (the socket is being closed); nothing if none waits.</summary>
+    /// <summary>
+    /// Ends a waiting operation as failed with <paramref name="error"/> (the socket is being closed, or could not be
+    /// added to epoll); nothing if none waits.
+    /// </summary>
     public void Abort(SocketError error)
     {
         // A call that starts after the close must try, and fail at once: a closed socket brings no edge to wait for.
