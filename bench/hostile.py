@@ -4,8 +4,9 @@
 The storm, for SECONDS: 800 idle connections, 200 slowloris connections (a byte of request head every 500 ms), a reset
 storm (connect then RST, four at a time, as fast as it goes), and garbage (malformed and smuggling HTTP, or random
 bytes), all from `sockit bench`'s attack modes. The probe: every 50 ms a new connection, one request, its answer read,
-5 s allowed. Each server meets the storm STORM_ROUNDS times, the servers interleaved, a fresh process each time. Also: descriptors before and after the storm, resident memory growth during it, SIGTERM during a storm, and
-connection churn through each proxy.
+5 s allowed. Each server meets the storm STORM_ROUNDS times, the servers interleaved, a fresh process each time. Also:
+descriptors before and after the storm, resident memory growth during it, SIGTERM during a storm, connection churn
+through each proxy, and greedy clients (two connections that stream as fast as they are served) beside the probe.
 
 Usage: python3 bench/hostile.py SOCKIT [SECONDS]"""
 import os
@@ -25,6 +26,7 @@ PROBE_EVERY = 0.05
 PROBE_TIMEOUT = 5.0
 LIMIT = 4096  # connections each server may hold: the same for all, above what the storm opens
 STORM_ROUNDS = 3
+GREEDY_SECONDS = 8
 CHURN_ROUNDS = 3
 
 
@@ -131,6 +133,52 @@ def run_storm(sockit, server_pid, port, http, seconds):
         "fd_growth": fds(server_pid) - fd_before,
         "rss_growth": peak - rss_before,
     }
+
+
+def run_greedy(sockit, port, seconds):
+    """Two clients that stream as fast as they are served (`sockit bench -m stream -c 2`) while the probe runs: the
+    probe's answered count and slowest time. A server that lets a busy connection keep its thread makes others wait."""
+    prober = Prober(port, False)
+    greedy = subprocess.Popen([sockit, "bench", "127.0.0.1:%d" % port, "-m", "stream", "-c", "2", "-d", "%ds" % seconds, "--json"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)  # let the streams reach full speed before probing; not a synchronisation
+    prober.start()
+    try:
+        greedy.wait(timeout=seconds + 15)
+    except subprocess.TimeoutExpired:
+        greedy.kill()
+    prober.stop.set()
+    prober.join()
+    return {"answered": prober.answered, "lost": prober.lost, "slowest": max(prober.times) if prober.times else float("nan")}
+
+
+def greedy_section(sockit, c_server, limit):
+    """Greedy clients against sockit's echo server and proxy and their peers, rounds interleaved; prints the table."""
+    runs = {}
+    upstream_port = common.free_port()
+    upstream = start([c_server, str(upstream_port)], upstream_port)
+    try:
+        for _ in range(STORM_ROUNDS):
+            for name, make in [
+                ("sockit serve echo", lambda p: [sockit, "serve", "echo", "127.0.0.1:%d" % p, *limit]),
+                ("C epoll echo server", lambda p: [c_server, str(p)]),
+                ("sockit proxy", lambda p: [sockit, "proxy", "127.0.0.1:%d" % p, "127.0.0.1:%d" % upstream_port, *limit]),
+                ("haproxy (mode tcp)", lambda p: ["haproxy", "-db", "-f", haproxy_conf(p, upstream_port)]),
+            ]:
+                port = common.free_port()
+                server = start(make(port), port)
+                try:
+                    runs.setdefault(name, []).append(run_greedy(sockit, port, GREEDY_SECONDS))
+                finally:
+                    serve.stop(server)
+    finally:
+        serve.stop(upstream)
+    print("### greedy clients: two connections stream both ways as fast as they are served (`sockit bench -m stream -c 2`), "
+          "with the probe beside them, %d s, %d rounds interleaved\n" % (GREEDY_SECONDS, STORM_ROUNDS))
+    rows = [[name, sum(r["answered"] for r in rs), sum(r["lost"] for r in rs), "%.0f ms" % (common.median([r["slowest"] for r in rs]) * 1000),
+             " / ".join("%.0f" % (r["slowest"] * 1000) for r in rs)] for name, rs in runs.items()]
+    print(common.table(["server", "probes answered", "lost", "slowest probe (median of rounds)", "slowest, each round"], rows))
+    print()
 
 
 def start(cmd, port):
@@ -326,6 +374,7 @@ def main():
     print("### SIGTERM three seconds into a storm, with `--drain 2s`\n")
     print(common.table(["server", "exit code", "exit took", "target: 0 within the drain"], term_rows))
     print()
+    greedy_section(sockit, c_server, limit)
 
 
 if __name__ == "__main__":
