@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using System.Text.Json.Nodes;
@@ -5,6 +6,7 @@ using System.Text.RegularExpressions;
 using Sockit.Endpoints;
 using Sockit.Hosting;
 using Sockit.Observability;
+using Sockit.Proxies.Faults;
 
 namespace Sockit.Mock;
 
@@ -517,7 +519,8 @@ internal sealed class Imposter : IAsyncDisposable
                 switch (key)
                 {
                     case "wait" when Js.TryInteger(value, out var ms) && ms > 0:
-                        await Task.Delay(TimeSpan.FromMilliseconds(ms), cancellationToken).ConfigureAwait(false);
+                        // Never shorter than asked: Task.Delay's coarse clock may wake it milliseconds early.
+                        await ToxicPacing.PauseUntilAsync(Stopwatch.GetTimestamp() + ms * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
                         break;
                     case "copy" when value is JsonObject copy:
                         Copy(request, response, copy);

@@ -104,7 +104,9 @@ internal sealed class ResponseToxics
         }
         if (Find(ToxicTypes.SlowClose) is { } slowClose)
         {
-            await Task.Delay(TimeSpan.FromMilliseconds(slowClose["delay"]), cancellationToken).ConfigureAwait(false);
+            // Timed by the Stopwatch, as every other toxic is: Task.Delay's coarse clock may wake it milliseconds early.
+            var sent = Stopwatch.GetTimestamp();
+            await ToxicPacing.PauseUntilAsync(sent + slowClose["delay"] * Stopwatch.Frequency / 1000, cancellationToken).ConfigureAwait(false);
             return ReplyEnd.Close;
         }
         return limit is null ? ReplyEnd.KeepOpen : ReplyEnd.Close;

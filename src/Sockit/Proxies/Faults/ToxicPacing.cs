@@ -43,7 +43,7 @@ internal static class ToxicPacing
             await target.SendAsync(data[..size], cancellationToken).ConfigureAwait(false);
             data = data[size..];
             if (slicer is not null && slicer["delay"] > 0 && !data.IsEmpty)
-                await Task.Delay(TimeSpan.FromMicroseconds(slicer["delay"]), cancellationToken).ConfigureAwait(false);
+                await PauseUntilAsync(Stopwatch.GetTimestamp() + slicer["delay"] * Stopwatch.Frequency / 1_000_000, cancellationToken).ConfigureAwait(false);
         }
     }
 
