@@ -173,10 +173,11 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
     }
 
     /// <summary>
-    /// Whether a call that completed at once should give up its thread instead (see <see cref="CompletedAtOnce"/>): the
-    /// socket's owner counts such calls since one last waited. Never, by default.
+    /// Whether a call that completed at once (with <paramref name="result"/>: bytes moved, or 0) should give up its
+    /// thread instead (see <see cref="CompletedAtOnce"/>): the socket's owner counts such calls since one last waited.
+    /// Never, by default.
     /// </summary>
-    protected virtual bool SpentInlineBudget() => false;
+    protected virtual bool SpentInlineBudget(int result) => false;
 
     /// <summary>An operation of this socket is about to wait for an edge: the owner's count of calls completed at once starts again.</summary>
     protected virtual void Waited()
@@ -193,7 +194,7 @@ internal abstract class IoOperation : IValueTaskSource<int>, IValueTaskSource
     /// </summary>
     private Outcome CompletedAtOnce()
     {
-        if (!SpentInlineBudget()) return Outcome.Completed;
+        if (!SpentInlineBudget(Result)) return Outcome.Completed;
         _core.Reset();
         Volatile.Write(ref _state, Running); // neither an edge, an abort nor a cancellation takes it over now
         ThreadPool.UnsafeQueueUserWorkItem(static operation => operation.Complete(null), this, preferLocal: false);
