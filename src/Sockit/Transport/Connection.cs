@@ -114,7 +114,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         {
             // Closed while this added it: the close left the handle for this to free, after the add, which an event
             // handled before the free may have named.
-            _loop.Post(static self => ((Connection)self!)._self.Free(), this);
+            PostFree();
             return SocketError.OperationAborted;
         }
         if (error != SocketError.Success)
@@ -362,8 +362,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             abortive ? "with SO_LINGER 0: the peer sees RST" : null));
         // Freed on the loop, after any event it is handling now that might still name this connection; while an add is
         // under way, by the add once it is done.
-        if (Interlocked.Exchange(ref _watch, Closed) != Adding) _loop.Post(static self => ((Connection)self!)._self.Free(), this);
+        if (Interlocked.Exchange(ref _watch, Closed) != Adding) PostFree();
     }
+
+    /// <summary>Frees the handle epoll events carry, on the loop, after the events it is handling now.</summary>
+    private void PostFree() => _loop.Post(static self => ((Connection)self!)._self.Free(), this);
 
     void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
     {
@@ -384,11 +387,23 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _ => Endpoint.FromEndPoint(address, transport),
     };
 
+    /// <summary>What both directions share: the socket joins epoll before a wait, and both count calls that completed at once.</summary>
+    private abstract class OwnedOperation(Connection owner, bool startsReady) : IoOperation(startsReady)
+    {
+        protected Connection Owner { get; } = owner;
+
+        protected override SocketError BeforeWait() => Owner.Watch();
+
+        protected override bool SpentInlineBudget(int result) => Owner.SpendInline(result);
+
+        protected override void Waited() => Owner._completedAtOnce = 0;
+    }
+
     /// <summary>recv(), or with an empty buffer a wait until the socket is readable.</summary>
     // A socket added to epoll when it was made (a dialled one) is not ready before the first edge: the add reports data
     // already there as an edge, and a first receive that tried at once would find nothing on most new connections and
     // cost a recv() that says EAGAIN. An accepted socket is added only once a call would block, so its first receive tries.
-    private sealed unsafe class ReceiveOperation(Connection owner, bool startsReady) : IoOperation(startsReady)
+    private sealed unsafe class ReceiveOperation(Connection connection, bool startsReady) : OwnedOperation(connection, startsReady)
     {
         private Memory<byte> _buffer;
 
@@ -445,11 +460,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 return IoStatus.Done;
             }
             var failure = (SocketError)Volatile.Read(ref _failure);
-            if (failure != SocketError.Success || owner.Aborted)
+            if (failure != SocketError.Success || Owner.Aborted)
             {
                 // Closed: fail without asking the kernel (the descriptor may still be open while the close runs the
                 // continuations it ends, and a try there would find EAGAIN and wait for an edge that never comes).
-                Error = owner.Aborted ? SocketError.OperationAborted : failure;
+                Error = Owner.Aborted ? SocketError.OperationAborted : failure;
                 return IoStatus.Failed;
             }
             byte peek;
@@ -461,15 +476,15 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
                 {
                     // An empty buffer asks whether anything is there: a one-byte peek, which reads nothing.
                     var n = length == 0
-                        ? Libc.Recv(owner._handle, &peek, 1, 0x2 /* MSG_PEEK */)
-                        : Libc.Recv(owner._handle, start, length, 0);
+                        ? Libc.Recv(Owner._handle, &peek, 1, 0x2 /* MSG_PEEK */)
+                        : Libc.Recv(Owner._handle, start, length, 0);
                     if (n >= 0)
                     {
                         Result = length == 0 ? 0 : (int)n;
                         if (n > 0 && length > 0)
                         {
-                            owner._bytesReceived += n; // one receive at a time; the CAS that hands it over orders it
-                            owner._lastActivity = Environment.TickCount64; // coarse and cheap: it is only read by an idle sweep
+                            Owner._bytesReceived += n; // one receive at a time; the CAS that hands it over orders it
+                            Owner._lastActivity = Environment.TickCount64; // coarse and cheap: it is only read by an idle sweep
                         }
                         // A short read emptied the socket: the next receive waits for an edge instead of trying first.
                         return n > 0 && n < length ? IoStatus.DoneAndDrained : IoStatus.Done;
@@ -489,17 +504,11 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             }
         }
 
-        protected override SocketError BeforeWait() => owner.Watch();
-
-        protected override bool SpentInlineBudget(int result) => owner.SpendInline(result);
-
-        protected override void Waited() => owner._completedAtOnce = 0;
-
-        protected override Exception ToException(SocketError error) => owner.Failure(error);
+        protected override Exception ToException(SocketError error) => Owner.Failure(error);
     }
 
     /// <summary>send() until all is sent, or while connecting, the end of a connect() that said EINPROGRESS.</summary>
-    private sealed unsafe class SendOperation(Connection owner) : IoOperation(startsReady: true)
+    private sealed unsafe class SendOperation(Connection connection) : OwnedOperation(connection, startsReady: true)
     {
         private ReadOnlyMemory<byte> _data;
         private int _sent;
@@ -529,7 +538,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
         protected override IoStatus Attempt(bool afterEdge)
         {
-            if (owner.Aborted)
+            if (Owner.Aborted)
             {
                 Error = SocketError.OperationAborted; // closed: as for a receive
                 return IoStatus.Failed;
@@ -553,9 +562,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         {
             var peer = stackalloc byte[SocketAddresses.MaxSize];
             var peerLength = SocketAddresses.MaxSize;
-            if (Libc.GetPeerName(owner._handle, peer, &peerLength) == 0) return IoStatus.Done;
+            if (Libc.GetPeerName(Owner._handle, peer, &peerLength) == 0) return IoStatus.Done;
             int error = 0, length = 4;
-            if (Libc.GetSockOpt(owner._handle, Libc.SolSocket, Libc.SoError, &error, &length) != 0) error = Marshal.GetLastPInvokeError();
+            if (Libc.GetSockOpt(Owner._handle, Libc.SolSocket, Libc.SoError, &error, &length) != 0) error = Marshal.GetLastPInvokeError();
             if (error == 0) return IoStatus.WouldBlock;
             Error = Libc.ToSocketError(error);
             return IoStatus.Failed;
@@ -566,19 +575,19 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             fixed (byte* start = _data.Span)
             while (_sent < _data.Length)
             {
-                var n = Libc.Send(owner._handle, start + _sent, _data.Length - _sent, Libc.MsgNosignal);
+                var n = Libc.Send(Owner._handle, start + _sent, _data.Length - _sent, Libc.MsgNosignal);
                 if (n >= 0)
                 {
                     _sent += (int)n;
-                    owner._bytesSent += n; // one send at a time
-                    owner._lastActivity = Environment.TickCount64;
+                    Owner._bytesSent += n; // one send at a time
+                    Owner._lastActivity = Environment.TickCount64;
                     continue;
                 }
                 var error = Libc.LastError();
                 if (error == SocketError.Interrupted) continue;
                 if (error == SocketError.WouldBlock) return IoStatus.WouldBlock;
                 // A send that meets the reset takes the kernel's one report of it: the receive must still say reset, not EOF.
-                if (error == SocketError.ConnectionReset) owner._receive.KeepFailure(error);
+                if (error == SocketError.ConnectionReset) Owner._receive.KeepFailure(error);
                 Error = error;
                 return IoStatus.Failed;
             }
@@ -586,13 +595,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
             return IoStatus.Done;
         }
 
-        protected override SocketError BeforeWait() => owner.Watch();
-
-        protected override bool SpentInlineBudget(int result) => owner.SpendInline(result);
-
-        protected override void Waited() => owner._completedAtOnce = 0;
-
         // A connect's failure is the dialer's to explain (it knows the endpoint as the user wrote it).
-        protected override Exception ToException(SocketError error) => _connecting ? new SocketException((int)error) : owner.Failure(error);
+        protected override Exception ToException(SocketError error) => _connecting ? new SocketException((int)error) : Owner.Failure(error);
     }
 }
