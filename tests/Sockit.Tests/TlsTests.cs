@@ -197,6 +197,31 @@ public sealed class TlsTests
         Assert.Equal(sent, received);
     }
 
+    // SslStream does not keep its ShutdownAsync apart from a write under way: close_notify went out as a second send on
+    // the socket, into the middle of the write's records. It must wait for the write and follow its last record.
+    [Fact]
+    public async Task Half_closing_during_a_write_that_waits_sends_close_notify_after_it()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var dialing = Dialer.ConnectAsync(listener.LocalEndpoint.WithTls(true), Trusting(), Token);
+        await using var server = await listener.AcceptAsync(Token);
+        await TlsHandshake.AcceptAsync(server, ServerTls(), Token);
+        await using var client = await dialing;
+        var data = RandomNumberGenerator.GetBytes(16 << 20); // more than the socket buffers hold while nobody reads
+        var writing = client.SendAsync(data, Token).AsTask();
+        Assert.False(writing.IsCompleted);
+        client.ShutdownSend();
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(Token);
+        limit.CancelAfter(TimeSpan.FromSeconds(20)); // a lost record or alert shows as a reader left waiting
+        var received = new MemoryStream();
+        var buffer = new byte[256 * 1024];
+        int read;
+        while ((read = await server.ReceiveAsync(buffer, limit.Token)) > 0) received.Write(buffer, 0, read);
+        await writing;
+        Assert.Equal(data.Length, received.Length);
+        Assert.Equal(SHA256.HashData(data), SHA256.HashData(received.ToArray()));
+    }
+
     [Theory]
     [InlineData("tls://localhost:443", "tls://localhost:443")]
     [InlineData("TLS://[::1]:8443", "tls://[::1]:8443")]

@@ -12,6 +12,9 @@ internal sealed class ConnectionStream(Connection connection, TlsRecordTrace? tr
     private int _prefetchedStart, _prefetchedEnd;
     private TlsRecordTrace? _trace = trace;
 
+    /// <summary>The layer told when SslStream's reader waits on the socket (set after the handshake).</summary>
+    public TlsLayer? Layer { get; set; }
+
     /// <summary>Stops naming handshake messages (after the handshake, records are application data).</summary>
     public void EndTrace() => _trace = null;
 
@@ -37,15 +40,24 @@ internal sealed class ConnectionStream(Connection connection, TlsRecordTrace? tr
             _trace?.Saw(received: true, buffer.Span[..n]);
             return n;
         }
-        if (buffer.IsEmpty)
+        var layer = Layer;
+        layer?.ReaderParks();
+        try
         {
-            // SslStream's zero-byte read: wait for data without a buffer, as an idle connection should.
-            await connection.RawWaitReadableAsync(cancellationToken).ConfigureAwait(false);
-            return 0;
+            if (buffer.IsEmpty)
+            {
+                // SslStream's zero-byte read: wait for data without a buffer, as an idle connection should.
+                await connection.RawWaitReadableAsync(cancellationToken).ConfigureAwait(false);
+                return 0;
+            }
+            var read = await connection.RawReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
+            _trace?.Saw(received: true, buffer.Span[..read]);
+            return read;
         }
-        var read = await connection.RawReceiveAsync(buffer, cancellationToken).ConfigureAwait(false);
-        _trace?.Saw(received: true, buffer.Span[..read]);
-        return read;
+        finally
+        {
+            layer?.ReaderResumes();
+        }
     }
 
     public override ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)

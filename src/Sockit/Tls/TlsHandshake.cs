@@ -85,7 +85,8 @@ internal static class TlsHandshake
     {
         raw.EndTrace();
         trace?.Done(summary);
-        connection.AttachTls(new TlsLayer(ssl, session));
+        raw.Layer = new TlsLayer(ssl, session);
+        connection.AttachTls(raw.Layer);
     }
 
     private static async Task RefusePlainTextAsync(Connection connection, ConnectionStream raw, TlsServerOptions options, CancellationToken cancellationToken)

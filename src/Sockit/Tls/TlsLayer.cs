@@ -8,8 +8,18 @@ namespace Sockit.Tls;
 /// The TLS layer of one connection: SslStream over the connection's raw bytes. Once attached, the connection's
 /// receive, send, wait and shutdown go through it, so every service speaks TLS without knowing.
 /// </summary>
+/// <remarks>
+/// SslStream keeps a read and a write apart (one lock around OpenSSL's decrypt and encrypt), but not its
+/// ShutdownAsync: SSL_shutdown while another thread decrypts or encrypts corrupts the session (records cut or
+/// garbled, a crash inside OpenSSL), and its close_notify would be a second send on the socket beside a write's.
+/// So close_notify goes only when no write is under way and the reader is parked on the socket, not inside SslStream;
+/// until then it waits, and whichever of them leaves last sends it.
+/// </remarks>
 internal sealed class TlsLayer(SslStream ssl, TlsSession session)
 {
+    private readonly Lock _gate = new();
+    private bool _readerInside, _writing, _closeNotifySent;
+    private TaskCompletionSource? _closeNotify; // asked for; done once sent (or failed)
     private Exception? _readError, _writeError;
     private int _closedWrite;
     private long _bytesReceived, _bytesSent;
@@ -27,6 +37,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        ReaderEnters();
         try
         {
             var read = await ssl.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -37,11 +48,16 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         {
             throw translated;
         }
+        finally
+        {
+            ReaderLeaves();
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadOrFailAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
+        ReaderEnters();
         try
         {
             var read = await ssl.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -52,6 +68,10 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         {
             _readError = TlsFailures.Translate(ex);
             return -1;
+        }
+        finally
+        {
+            ReaderLeaves();
         }
     }
 
@@ -67,6 +87,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        WriterEnters();
         try
         {
             await ssl.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -76,11 +97,16 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         {
             throw translated;
         }
+        finally
+        {
+            WriterLeaves();
+        }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> WriteOrFailAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
+        WriterEnters();
         try
         {
             await ssl.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -91,6 +117,10 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         {
             _writeError = TlsFailures.Translate(ex);
             return -1;
+        }
+        finally
+        {
+            WriterLeaves();
         }
     }
 
@@ -105,7 +135,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         if (Interlocked.Exchange(ref _closedWrite, 1) != 0) return;
         try
         {
-            await ssl.ShutdownAsync().ConfigureAwait(false);
+            await SendCloseNotify().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or SockitException or ObjectDisposedException or InvalidOperationException or NotSupportedException)
         {
@@ -120,23 +150,81 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     }
 
     /// <summary>On an orderly close: close_notify if the socket takes it now; never waits.</summary>
+    /// <remarks>A close_notify still waiting for a reader or writer to leave SslStream goes then, or fails on the closed socket.</remarks>
     public void CloseQuietly()
     {
-        if (Interlocked.Exchange(ref _closedWrite, 1) == 0)
+        if (Interlocked.Exchange(ref _closedWrite, 1) != 0) return;
+        var sent = SendCloseNotify();
+        if (!sent.IsCompleted) sent.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
+        else _ = sent.Exception; // a close that cannot send close_notify (the peer already failed the session) is still a close
+    }
+
+    public void Dispose()
+    {
+        lock (_gate) ssl.Dispose(); // not in the middle of SSL_shutdown
+    }
+
+    // The reader is inside SslStream, where it may decrypt, from its call until it parks on the socket and again once
+    // the socket has given it bytes; a writer, for the whole write. close_notify waits for both to be out.
+    private void ReaderEnters() => Enter(ref _readerInside);
+
+    private void ReaderLeaves() => Leave(ref _readerInside);
+
+    /// <summary>The reader waits on the socket (SslStream called the raw stream): close_notify may go meanwhile.</summary>
+    internal void ReaderParks() => Leave(ref _readerInside);
+
+    /// <summary>The raw stream returns to SslStream, which will decrypt what came: after any close_notify being made.</summary>
+    internal void ReaderResumes() => Enter(ref _readerInside);
+
+    private void WriterEnters() => Enter(ref _writing);
+
+    private void WriterLeaves() => Leave(ref _writing);
+
+    private void Enter(ref bool inside)
+    {
+        lock (_gate) inside = true;
+    }
+
+    private void Leave(ref bool inside)
+    {
+        lock (_gate)
         {
-            try
-            {
-                var sent = ssl.ShutdownAsync();
-                if (!sent.IsCompleted) sent.ContinueWith(static t => _ = t.Exception, TaskScheduler.Default);
-                else _ = sent.Exception;
-            }
-            catch (Exception ex) when (ex is IOException or SockitException or ObjectDisposedException or InvalidOperationException or NotSupportedException
-                or System.Security.Cryptography.CryptographicException or System.Security.Authentication.AuthenticationException)
-            {
-                // A close that cannot send close_notify (the peer already failed the session) is still a close.
-            }
+            inside = false;
+            SendCloseNotifyIfFree();
         }
     }
 
-    public void Dispose() => ssl.Dispose();
+    private Task SendCloseNotify()
+    {
+        lock (_gate)
+        {
+            _closeNotify ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            SendCloseNotifyIfFree();
+            return _closeNotify.Task;
+        }
+    }
+
+    /// <summary>Under the gate: makes and sends close_notify, if it is asked for and nobody is inside SslStream.</summary>
+    private void SendCloseNotifyIfFree()
+    {
+        if (_closeNotify is null || _closeNotifySent || _readerInside || _writing) return;
+        _closeNotifySent = true;
+        Task sent;
+        try
+        {
+            sent = ssl.ShutdownAsync(); // SSL_shutdown runs now, under the gate; the record's send may go on after
+        }
+        catch (Exception ex)
+        {
+            sent = Task.FromException(ex);
+        }
+        if (sent.IsCompleted) Forward(sent, _closeNotify);
+        else sent.ContinueWith(static (t, done) => Forward(t, (TaskCompletionSource)done!), _closeNotify, TaskScheduler.Default);
+    }
+
+    private static void Forward(Task sent, TaskCompletionSource done)
+    {
+        if (sent.Exception is { } failed) done.TrySetException(failed.InnerExceptions);
+        else done.TrySetResult();
+    }
 }
