@@ -86,6 +86,42 @@ public sealed class TransportTests
         Assert.Equal("second", Encoding.UTF8.GetString(buffer, 0, await waiting));
     }
 
+    /// <summary>
+    /// A connection closed while a call on another thread is still in its system call: close() waits for that call, and
+    /// until it runs the socket is still in the epoll set, so an event may still name the connection. The handle that
+    /// event carries must stay allocated until close() has run; freed at once, a reused handle sent it to another object.
+    /// </summary>
+    [Fact]
+    public async Task A_connection_closed_during_another_call_stays_named_by_its_events_until_close_runs()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        await using var client = await Dialer.ConnectAsync(listener.LocalEndpoint, cancellationToken: Token);
+        var server = await listener.AcceptAsync(Token);
+        var waiting = server.ReceiveAsync(new byte[64], Token);
+        var (handle, loop, _) = server.Engine;
+        Assert.True(InAnEpollSet(handle.Fd));
+        var held = false;
+        handle.DangerousAddRef(ref held); // what a send or receive does for the length of its system call
+        server.Dispose();
+        await Assert.ThrowsAsync<ObjectDisposedException>(async () => await waiting);
+        await client.SendAsync("late"u8.ToArray(), Token); // an edge on a socket still in the set
+        await DrainedAsync(loop);
+        Assert.True(InAnEpollSet(handle.Fd), "close() ran while a call still used the descriptor");
+        Assert.True(server.Engine.NamedByEvents, "the handle epoll events carry was freed before close() ran");
+
+        handle.DangerousRelease(); // the call returns: close() runs now
+        await DrainedAsync(loop);
+        Assert.False(server.Engine.NamedByEvents);
+    }
+
+    /// <summary>Completes once <paramref name="loop"/> has handled the events it had and run the work posted before this.</summary>
+    private static Task DrainedAsync(IoLoop loop)
+    {
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        loop.Post(static state => ((TaskCompletionSource)state!).SetResult(), done);
+        return done.Task;
+    }
+
     /// <summary>Whether any epoll set of this process watches <paramref name="fd"/> (its "tfd:" lines in /proc/self/fdinfo).</summary>
     private static bool InAnEpollSet(int fd) => Directory.GetFiles("/proc/self/fd").Any(path =>
     {

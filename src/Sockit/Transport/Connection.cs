@@ -18,7 +18,7 @@ namespace Sockit.Transport;
 /// backpressure, FIN and RST, byte counts and tracing exist once. A call the kernel can complete at once completes at
 /// once; one that would block waits for the socket's next edge, without a thread and without allocating.
 /// </remarks>
-public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
+public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents, IDescriptorCloseListener
 {
     private readonly SocketHandle _handle;
     private readonly IoLoop _loop;
@@ -61,14 +61,13 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         _send = new SendOperation(this);
         _self = GCHandle.Alloc(this);
         _loop = loop ?? IoLoop.Next();
-        if (!watchNow) return;
-        var added = Watch();
-        if (added != SocketError.Success)
+        if (watchNow && Watch() is var added && added != SocketError.Success)
         {
             _self.Free();
             handle.Dispose();
             throw new SockitException(SockitError.Other, $"the I/O engine could not watch a new socket: epoll_ctl failed ({ErrnoNames.Of(added)})");
         }
+        handle.CloseListener = this; // from here on, close() frees _self
     }
 
     private const int Unwatched = 0, Adding = 1, Watched = 2, Closed = 3, AddFailed = 4;
@@ -110,13 +109,8 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         }
         var error = _loop.Add(_handle, _self);
         if (error != SocketError.Success) _watchError = error;
-        if (Interlocked.CompareExchange(ref _watch, error == SocketError.Success ? Watched : AddFailed, Adding) != Adding)
-        {
-            // Closed while this added it: the close left the handle for this to free, after the add, which an event
-            // handled before the free may have named.
-            PostFree();
-            return SocketError.OperationAborted;
-        }
+        // Closed while this added it: the add held the descriptor open, and close() came after it.
+        if (Interlocked.CompareExchange(ref _watch, error == SocketError.Success ? Watched : AddFailed, Adding) != Adding) return SocketError.OperationAborted;
         if (error != SocketError.Success)
         {
             // A call of the other direction may be waiting on this add: it ends with the same failure.
@@ -153,6 +147,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
 
     /// <summary>The descriptor, for traces.</summary>
     internal int Fd => _handle.Fd;
+
+    /// <summary>The descriptor, the loop that watches it, and whether its events can still name this connection (for tests).</summary>
+    internal (SocketHandle Handle, IoLoop Loop, bool NamedByEvents) Engine => (_handle, _loop, _self.IsAllocated);
 
     /// <summary>Where this connection's calls are traced, or null.</summary>
     internal ISocketTracer? Tracer => _tracer;
@@ -356,17 +353,17 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents
         // A call still waiting ends now; close() takes the socket out of the epoll set, so no edge would ever wake it.
         _receive.Abort(SocketError.OperationAborted);
         _send.Abort(SocketError.OperationAborted);
-        _handle.Dispose(); // close() runs when a call that is using the descriptor returns
+        Volatile.Write(ref _watch, Closed); // no add after this; one under way finds it and gives up
+        _handle.Dispose(); // close() runs when a call that is using the descriptor returns; then OnDescriptorClosed
         _tls?.Dispose();
         _tracer?.Record(new SocketCallEvent(SocketCall.Close, fd, null, 0, SocketError.Success, start, Stopwatch.GetTimestamp(),
             abortive ? "with SO_LINGER 0: the peer sees RST" : null));
-        // Freed on the loop, after any event it is handling now that might still name this connection; while an add is
-        // under way, by the add once it is done.
-        if (Interlocked.Exchange(ref _watch, Closed) != Adding) PostFree();
     }
 
-    /// <summary>Frees the handle epoll events carry, on the loop, after the events it is handling now.</summary>
-    private void PostFree() => _loop.Post(static self => ((Connection)self!)._self.Free(), this);
+    // The handle epoll events carry is freed on the loop, after any event it is handling now that might still name this
+    // connection, and only once close() has run: until then (a call on another thread still in its system call holds
+    // the descriptor open) the socket stays in the epoll set, and a new event would name a freed handle.
+    void IDescriptorCloseListener.OnDescriptorClosed() => _loop.Post(static self => ((Connection)self!)._self.Free(), this);
 
     void IIoEvents.OnIoEvents(bool readable, bool writable, bool peerFinished, bool failed)
     {
