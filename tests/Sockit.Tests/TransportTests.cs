@@ -114,6 +114,32 @@ public sealed class TransportTests
         Assert.False(server.Engine.NamedByEvents);
     }
 
+    /// <summary>
+    /// Work that takes long (a TLS handshake) leaves an I/O loop's thread first, so the loop's other sockets are not held
+    /// up meanwhile; off the loops there is nothing to leave, and it goes on at once.
+    /// </summary>
+    [Fact]
+    public async Task Leaving_the_loop_goes_on_off_its_thread_and_elsewhere_at_once()
+    {
+        Assert.Null(IoLoop.Current);
+        Assert.True(IoLoop.LeaveAsync().IsCompleted);
+        var seen = new TaskCompletionSource<(bool OnLoopBefore, bool CompletedThere, bool OnLoopAfter)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        IoLoop.Next().Post(static state => _ = LeaveFromAsync((TaskCompletionSource<(bool, bool, bool)>)state!), seen);
+        var (before, completedThere, after) = await seen.Task.WaitAsync(Token);
+        Assert.True(before);
+        Assert.False(completedThere);
+        Assert.False(after, "the continuation after LeaveAsync ran on the loop's thread");
+
+        static async Task LeaveFromAsync(TaskCompletionSource<(bool, bool, bool)> seen)
+        {
+            var before = IoLoop.Current is not null;
+            var departure = IoLoop.LeaveAsync();
+            var completedThere = departure.IsCompleted;
+            await departure;
+            seen.SetResult((before, completedThere, IoLoop.Current is not null));
+        }
+    }
+
     /// <summary>Completes once <paramref name="loop"/> has handled the events it had and run the work posted before this.</summary>
     private static Task DrainedAsync(IoLoop loop)
     {
