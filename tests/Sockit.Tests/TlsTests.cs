@@ -211,6 +211,8 @@ public sealed class TlsTests
         var writing = client.SendAsync(data, Token).AsTask();
         Assert.False(writing.IsCompleted);
         client.ShutdownSend();
+        // SslStream refuses a second write while one is under way; the refused call must not let close_notify in early.
+        await Assert.ThrowsAsync<SockitException>(async () => await client.SendAsync(new byte[16], Token));
         using var limit = CancellationTokenSource.CreateLinkedTokenSource(Token);
         limit.CancelAfter(TimeSpan.FromSeconds(20)); // a lost record or alert shows as a reader left waiting
         var received = new MemoryStream();
@@ -220,6 +222,21 @@ public sealed class TlsTests
         await writing;
         Assert.Equal(data.Length, received.Length);
         Assert.Equal(SHA256.HashData(data), SHA256.HashData(received.ToArray()));
+    }
+
+    [Fact]
+    public async Task A_session_cut_in_the_middle_of_a_record_says_so_in_words()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var dialing = Dialer.ConnectAsync(listener.LocalEndpoint.WithTls(true), Trusting(), Token);
+        await using var server = await listener.AcceptAsync(Token);
+        await TlsHandshake.AcceptAsync(server, ServerTls(), Token);
+        await using var client = await dialing;
+        // The header of an application-data record of 64 bytes, five of them, then FIN: a cut, not a close_notify.
+        await server.RawSendAsync(new byte[] { 0x17, 0x03, 0x03, 0x00, 0x40, 1, 2, 3, 4, 5 }, Token);
+        server.RawShutdownSend();
+        var cut = await Assert.ThrowsAsync<SockitException>(async () => await client.ReceiveAsync(new byte[64], Token));
+        Assert.Contains("in the middle of a TLS record", cut.Message);
     }
 
     [Theory]

@@ -7,16 +7,18 @@ internal static class TlsFailures
     /// A failure below the TLS layer (a reset, a closed connection, a cancellation) as it was; a TLS one as a
     /// <see cref="SockitException"/> in words.
     /// </summary>
-    public static Exception Translate(Exception ex)
+    /// <param name="ex">What SslStream threw.</param>
+    /// <param name="afterHandshake">The session was already established (a read or write failed, not the handshake).</param>
+    public static Exception Translate(Exception ex, bool afterHandshake = false)
     {
         for (var e = ex; e is not null; e = e.InnerException)
             if (e is SockitException or OperationCanceledException or ObjectDisposedException) return e;
-        var (error, message) = Describe(ex);
+        var (error, message) = Describe(ex, afterHandshake);
         return new SockitException(error, message, ex);
     }
 
     /// <summary>What went wrong, from the alert names and OpenSSL reasons buried in the exception chain.</summary>
-    public static (SockitError Error, string Message) Describe(Exception ex)
+    public static (SockitError Error, string Message) Describe(Exception ex, bool afterHandshake = false)
     {
         var text = string.Join(" | ", Chain(ex).Select(e => e.Message)).ToLowerInvariant();
         if (text.Contains("certificate required", StringComparison.Ordinal))
@@ -38,7 +40,9 @@ internal static class TlsFailures
             return (SockitError.TlsFailed, "no application protocol (ALPN) in common with the peer");
         if (text.Contains("unexpected eof", StringComparison.Ordinal) || text.Contains("received an unexpected eof", StringComparison.Ordinal)
             || text.Contains("0 bytes from the transport stream", StringComparison.Ordinal))
-            return (SockitError.TlsFailed, "the peer closed the connection during the TLS handshake");
+            return (SockitError.TlsFailed, afterHandshake
+                ? "the peer closed the connection in the middle of a TLS record (cut, not closed with close_notify)"
+                : "the peer closed the connection during the TLS handshake");
         return (SockitError.TlsFailed, $"TLS failed: {Innermost(ex)}");
     }
 

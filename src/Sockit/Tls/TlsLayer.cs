@@ -18,7 +18,8 @@ namespace Sockit.Tls;
 internal sealed class TlsLayer(SslStream ssl, TlsSession session)
 {
     private readonly Lock _gate = new();
-    private bool _readerInside, _writing, _closeNotifySent;
+    private int _readersInside, _writersInside; // counts: a second call that SslStream refuses leaves the first one counted
+    private bool _closeNotifySent;
     private TaskCompletionSource? _closeNotify; // asked for; done once sent (or failed)
     private Exception? _readError, _writeError;
     private int _closedWrite;
@@ -44,7 +45,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
             _bytesReceived += read; // one receive at a time
             return read;
         }
-        catch (Exception ex) when (TlsFailures.Translate(ex) is { } translated && !ReferenceEquals(translated, ex))
+        catch (Exception ex) when (TlsFailures.Translate(ex, afterHandshake: true) is { } translated && !ReferenceEquals(translated, ex))
         {
             throw translated;
         }
@@ -66,7 +67,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _readError = TlsFailures.Translate(ex);
+            _readError = TlsFailures.Translate(ex, afterHandshake: true);
             return -1;
         }
         finally
@@ -93,7 +94,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
             await ssl.WriteAsync(data, cancellationToken).ConfigureAwait(false);
             _bytesSent += data.Length; // one send at a time
         }
-        catch (Exception ex) when (TlsFailures.Translate(ex) is { } translated && !ReferenceEquals(translated, ex))
+        catch (Exception ex) when (TlsFailures.Translate(ex, afterHandshake: true) is { } translated && !ReferenceEquals(translated, ex))
         {
             throw translated;
         }
@@ -115,7 +116,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _writeError = TlsFailures.Translate(ex);
+            _writeError = TlsFailures.Translate(ex, afterHandshake: true);
             return -1;
         }
         finally
@@ -144,7 +145,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         {
             // The peer's alert got here first (TLS 1.3 refuses a client certificate after the handshake): keep it for the
             // reader to report in words; closing must not throw.
-            _writeError ??= TlsFailures.Translate(ex);
+            _writeError ??= TlsFailures.Translate(ex, afterHandshake: true);
         }
         connection.RawShutdownSend();
     }
@@ -166,30 +167,30 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
 
     // The reader is inside SslStream, where it may decrypt, from its call until it parks on the socket and again once
     // the socket has given it bytes; a writer, for the whole write. close_notify waits for both to be out.
-    private void ReaderEnters() => Enter(ref _readerInside);
+    private void ReaderEnters() => Enter(ref _readersInside);
 
-    private void ReaderLeaves() => Leave(ref _readerInside);
+    private void ReaderLeaves() => Leave(ref _readersInside);
 
     /// <summary>The reader waits on the socket (SslStream called the raw stream): close_notify may go meanwhile.</summary>
-    internal void ReaderParks() => Leave(ref _readerInside);
+    internal void ReaderParks() => Leave(ref _readersInside);
 
     /// <summary>The raw stream returns to SslStream, which will decrypt what came: after any close_notify being made.</summary>
-    internal void ReaderResumes() => Enter(ref _readerInside);
+    internal void ReaderResumes() => Enter(ref _readersInside);
 
-    private void WriterEnters() => Enter(ref _writing);
+    private void WriterEnters() => Enter(ref _writersInside);
 
-    private void WriterLeaves() => Leave(ref _writing);
+    private void WriterLeaves() => Leave(ref _writersInside);
 
-    private void Enter(ref bool inside)
+    private void Enter(ref int inside)
     {
-        lock (_gate) inside = true;
+        lock (_gate) inside++;
     }
 
-    private void Leave(ref bool inside)
+    private void Leave(ref int inside)
     {
         lock (_gate)
         {
-            inside = false;
+            inside--;
             SendCloseNotifyIfFree();
         }
     }
@@ -207,7 +208,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     /// <summary>Under the gate: makes and sends close_notify, if it is asked for and nobody is inside SslStream.</summary>
     private void SendCloseNotifyIfFree()
     {
-        if (_closeNotify is null || _closeNotifySent || _readerInside || _writing) return;
+        if (_closeNotify is null || _closeNotifySent || _readersInside > 0 || _writersInside > 0) return;
         _closeNotifySent = true;
         Task sent;
         try
