@@ -151,7 +151,10 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     }
 
     /// <summary>On an orderly close: close_notify if the socket takes it now; never waits.</summary>
-    /// <remarks>A close_notify still waiting for a reader or writer to leave SslStream goes then, or fails on the closed socket.</remarks>
+    /// <remarks>
+    /// A close_notify that must wait (a read decrypting, a write under way) is made when they leave SslStream, which is
+    /// after the socket is closed: the peer then sees EOF without it, as from any close in the middle of a transfer.
+    /// </remarks>
     public void CloseQuietly()
     {
         if (Interlocked.Exchange(ref _closedWrite, 1) != 0) return;
