@@ -197,16 +197,40 @@ public sealed class TlsTests
         Assert.Equal(sent, received);
     }
 
+    /// <summary>A TLS session over loopback: the server's end (its handshake done by hand) and the client's.</summary>
+    private static async Task<Session> SessionAsync()
+    {
+        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var dialing = Dialer.ConnectAsync(listener.LocalEndpoint.WithTls(true), Trusting(), Token);
+        var server = await listener.AcceptAsync(Token);
+        try
+        {
+            await TlsHandshake.AcceptAsync(server, ServerTls(), Token);
+            return new Session(server, await dialing);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record Session(Connection Server, Connection Client) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Client.DisposeAsync();
+            await Server.DisposeAsync();
+        }
+    }
+
     // SslStream does not keep its ShutdownAsync apart from a write under way: close_notify went out as a second send on
     // the socket, into the middle of the write's records. It must wait for the write and follow its last record.
     [Fact]
     public async Task Half_closing_during_a_write_that_waits_sends_close_notify_after_it()
     {
-        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
-        var dialing = Dialer.ConnectAsync(listener.LocalEndpoint.WithTls(true), Trusting(), Token);
-        await using var server = await listener.AcceptAsync(Token);
-        await TlsHandshake.AcceptAsync(server, ServerTls(), Token);
-        await using var client = await dialing;
+        await using var session = await SessionAsync();
+        var (server, client) = (session.Server, session.Client);
         var data = RandomNumberGenerator.GetBytes(16 << 20); // more than the socket buffers hold while nobody reads
         var writing = client.SendAsync(data, Token).AsTask();
         Assert.False(writing.IsCompleted);
@@ -227,11 +251,8 @@ public sealed class TlsTests
     [Fact]
     public async Task A_session_cut_in_the_middle_of_a_record_says_so_in_words()
     {
-        await using var listener = await Listener.StartAsync(Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
-        var dialing = Dialer.ConnectAsync(listener.LocalEndpoint.WithTls(true), Trusting(), Token);
-        await using var server = await listener.AcceptAsync(Token);
-        await TlsHandshake.AcceptAsync(server, ServerTls(), Token);
-        await using var client = await dialing;
+        await using var session = await SessionAsync();
+        var (server, client) = (session.Server, session.Client);
         // The header of an application-data record of 64 bytes, five of them, then FIN: a cut, not a close_notify.
         await server.RawSendAsync(new byte[] { 0x17, 0x03, 0x03, 0x00, 0x40, 1, 2, 3, 4, 5 }, Token);
         server.RawShutdownSend();
