@@ -33,8 +33,6 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
 
     public TlsSession Session { get; } = session;
 
-    public SslStream Ssl => ssl;
-
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
