@@ -36,7 +36,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        ReaderEnters();
+        Enter(ref _readersInside);
         try
         {
             var read = await ssl.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -49,14 +49,14 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         }
         finally
         {
-            ReaderLeaves();
+            Leave(ref _readersInside);
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> ReadOrFailAsync(Memory<byte> buffer, CancellationToken cancellationToken)
     {
-        ReaderEnters();
+        Enter(ref _readersInside);
         try
         {
             var read = await ssl.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
@@ -70,7 +70,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         }
         finally
         {
-            ReaderLeaves();
+            Leave(ref _readersInside);
         }
     }
 
@@ -86,7 +86,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
     public async ValueTask WriteAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        WriterEnters();
+        Enter(ref _writersInside);
         try
         {
             await ssl.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -98,14 +98,14 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         }
         finally
         {
-            WriterLeaves();
+            Leave(ref _writersInside);
         }
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<int> WriteOrFailAsync(ReadOnlyMemory<byte> data, CancellationToken cancellationToken)
     {
-        WriterEnters();
+        Enter(ref _writersInside);
         try
         {
             await ssl.WriteAsync(data, cancellationToken).ConfigureAwait(false);
@@ -119,7 +119,7 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         }
         finally
         {
-            WriterLeaves();
+            Leave(ref _writersInside);
         }
     }
 
@@ -166,22 +166,14 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         lock (_gate) ssl.Dispose(); // not in the middle of SSL_shutdown
     }
 
-    // The reader is inside SslStream, where it may decrypt, from its call until it parks on the socket and again once
-    // the socket has given it bytes; a writer, for the whole write. close_notify waits for both to be out.
-    private void ReaderEnters() => Enter(ref _readersInside);
-
-    private void ReaderLeaves() => Leave(ref _readersInside);
-
     /// <summary>The reader waits on the socket (SslStream called the raw stream): close_notify may go meanwhile.</summary>
     internal void ReaderParks() => Leave(ref _readersInside);
 
     /// <summary>The raw stream returns to SslStream, which will decrypt what came: after any close_notify being made.</summary>
     internal void ReaderResumes() => Enter(ref _readersInside);
 
-    private void WriterEnters() => Enter(ref _writersInside);
-
-    private void WriterLeaves() => Leave(ref _writersInside);
-
+    // The reader is inside SslStream, where it may decrypt, from its call until it parks on the socket and again once
+    // the socket has given it bytes; a writer, for the whole write. close_notify waits for both to be out.
     private void Enter(ref int inside)
     {
         lock (_gate) inside++;
