@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using HdrHistogram;
 using Sockit.Endpoints;
 
 namespace Sockit.Load;
@@ -28,7 +27,7 @@ public static class LoadGenerator
         ArgumentNullException.ThrowIfNull(options);
         Validate(options);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var run = new LoadRun(options, stop.Token);
+        using var run = new LoadRun(options, stop.Token);
         // The cut comes a little after the deadline: the timer's clock is coarse and may fire a millisecond early, and a
         // worker stops starting requests at the deadline by itself.
         stop.CancelAfter(TimeSpan.FromSeconds((double)(run.Deadline - run.Start) / Stopwatch.Frequency) + TimeSpan.FromMilliseconds(20));
@@ -52,13 +51,12 @@ public static class LoadGenerator
         await all.ConfigureAwait(false);
 
         var end = Math.Min(Stopwatch.GetTimestamp(), run.Deadline);
-        var latency = new LongHistogram(1, LoadWorker.HighestLatencyMicros, 3);
+        var latency = run.MergedLatency();
         var errors = new Dictionary<string, long>(StringComparer.Ordinal);
         var statuses = new SortedDictionary<int, long>();
         var outcomes = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var worker in workers)
         {
-            latency.Add(worker.Latency);
             foreach (var (kind, count) in worker.Errors) errors[kind] = errors.GetValueOrDefault(kind) + count;
             foreach (var (outcome, count) in worker.Outcomes) outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + count;
             for (var status = 0; status < worker.Statuses.Length; status++)

@@ -1,13 +1,13 @@
 using System.Diagnostics;
-using HdrHistogram;
 using Sockit.Endpoints;
 using Sockit.Transport;
 
 namespace Sockit.Load;
 
 /// <summary>
-/// One connection's share of a run: its own histogram and counters (merged at the end, so the hot path takes no lock),
-/// its open-loop schedule, and the in-flight mark the generator's watchdog uses to time requests out.
+/// One connection's share of a run: its own counters (summed at the end, so the hot path takes no lock; latencies go to
+/// its thread's histogram in <see cref="LoadRun"/>), its open-loop schedule, and the in-flight mark the generator's
+/// watchdog uses to time requests out.
 /// </summary>
 internal abstract class LoadWorker
 {
@@ -43,8 +43,6 @@ internal abstract class LoadWorker
 
     protected LoadOptions Options => Run.Options;
 
-    public LongHistogram Latency { get; } = new(1, HighestLatencyMicros, 3);
-
     public Dictionary<string, long> Errors { get; } = new(StringComparer.Ordinal);
 
     public long[] Statuses { get; } = new long[600];
@@ -73,11 +71,13 @@ internal abstract class LoadWorker
 
     /// <summary>
     /// Open loop: waits for this connection's next due time and returns it (the schedule is absolute, so a worker that
-    /// fell behind sends at once). Closed loop: returns 0 at once.
+    /// fell behind sends at once). Closed loop: returns 0 at once, with no state machine and no clock read (latency
+    /// counts from the send).
     /// </summary>
-    protected async ValueTask<long> NextStartAsync()
+    protected ValueTask<long> NextStartAsync() => _interval == 0 ? ValueTask.FromResult(0L) : NextDueAsync();
+
+    private async ValueTask<long> NextDueAsync()
     {
-        if (_interval == 0) return 0; // closed loop: latency counts from the send, and no clock read is wasted here
         var due = _next;
         _next += _interval;
         var left = due - Stopwatch.GetTimestamp();
@@ -123,7 +123,7 @@ internal abstract class LoadWorker
     protected void Record(long latency, long end, long sentBytes, long receivedBytes)
     {
         if (!Run.Counts(end)) return;
-        Latency.RecordValue(Math.Clamp(latency * 1_000_000 / Stopwatch.Frequency, 1, HighestLatencyMicros));
+        Run.RecordLatency(Math.Clamp(latency * 1_000_000 / Stopwatch.Frequency, 1, HighestLatencyMicros));
         // One writer per field: plain stores the progress reader sees, no locked instructions on the hot path.
         Volatile.Write(ref _requests, _requests + 1);
         Volatile.Write(ref _bytesSent, _bytesSent + sentBytes);
