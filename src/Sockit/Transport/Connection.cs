@@ -74,7 +74,7 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents, IDesc
 
     /// <summary>
     /// How much may complete at once, in a row, before a call hands its result over through the thread pool: 16 calls,
-    /// each of up to 64 KiB (one of a relay's 1 MiB reads counts as 16). A thread then goes round its other work at
+    /// each of up to 64 KiB (one of a relay's 2 MiB reads spends it all). A thread then goes round its other work at
     /// least every megabyte or so.
     /// </summary>
     private const int InlineBudget = 16;
