@@ -91,6 +91,42 @@ public sealed class ProxyCliTests
         Assert.Equal("second\n"u8.ToArray(), await ReadExactlyAsync(second, 7, token));
     }
 
+    /// <summary>
+    /// 64 MiB of random bytes each way at once through the proxy command and the echo command, whose loops run socket
+    /// continuations themselves: a relay's 2 MiB reads spend the inline budget on every call, so each goes on later on
+    /// its loop. Every byte comes back, in order, and both directions finish.
+    /// </summary>
+    [Fact]
+    public async Task Sixty_four_MiB_each_way_through_the_proxy_and_echo_commands_come_back_byte_exact()
+    {
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        limit.CancelAfter(TimeSpan.FromSeconds(60)); // a relay that loses a completion fails the test instead of hanging it
+        var token = limit.Token;
+        await using var echo = SockitCli.Start("serve", "echo", "127.0.0.1:0");
+        var echoAddress = (await echo.WaitForStderrAsync(l => l.Contains("serving", StringComparison.Ordinal))).Split("serving echo on ")[1].Split(' ')[0];
+        await using var proxy = SockitCli.Start("proxy", "127.0.0.1:0", echoAddress);
+        var address = (await proxy.WaitForStderrAsync(l => l.Contains("relaying", StringComparison.Ordinal))).Split("relaying ")[1].Split(' ')[0];
+
+        using var client = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await client.ConnectAsync(System.Net.IPEndPoint.Parse(address), token);
+        const int Chunk = 1 << 20, Chunks = 64;
+        var sending = Task.Run(async () =>
+        {
+            using var sent = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+            var data = new byte[Chunk];
+            for (var i = 0; i < Chunks; i++)
+            {
+                System.Security.Cryptography.RandomNumberGenerator.Fill(data);
+                sent.AppendData(data);
+                await client.SendAsync(data, token);
+            }
+            client.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+            return sent.GetHashAndReset();
+        }, token);
+        var received = await System.Security.Cryptography.SHA256.HashDataAsync(new System.Net.Sockets.NetworkStream(client, ownsSocket: false), token);
+        Assert.Equal(await sending, received);
+    }
+
     private static async Task<byte[]> ReadExactlyAsync(System.Net.Sockets.Socket socket, int length, CancellationToken token)
     {
         var buffer = new byte[length];
