@@ -73,10 +73,9 @@ public sealed class Connection : IAsyncDisposable, IDisposable, IIoEvents, IDesc
     private const int Unwatched = 0, Adding = 1, Watched = 2, Closed = 3, AddFailed = 4;
 
     /// <summary>
-    /// How much may complete at once, in a row, before a call hands its result over later (on the loop after its waiting
-    /// events, or through the thread pool): 16 calls,
-    /// each of up to 64 KiB (one of a relay's 2 MiB reads spends it all). A thread then goes round its other work at
-    /// least every megabyte or so.
+    /// How much may complete at once, in a row, before a call hands its result over later (on the loop, after its waiting
+    /// events, or through the thread pool): 16 calls, each of up to 64 KiB (one of a relay's 2 MiB reads spends it all).
+    /// A thread then goes round its other work at least every megabyte or so.
     /// </summary>
     private const int InlineBudget = 16;
 

@@ -24,7 +24,7 @@ internal sealed class FaultedLink(Connection client, Connection upstream, FaultS
     // Reads start at 64 KiB; each read that fills its buffer doubles the next, up to 2 MiB, and a short one goes back.
     // A bulk stream then moves two megabytes per read and write, while a chatty or idle connection never holds more
     // than 64 KiB. Each system call costs much on a virtual machine: iperf3 one way through the proxy, 8 interleaved
-    // rounds, gave a median of 0.93× the direct path with 1 MiB and 1.02× with 2 MiB (0.6-0.8× at 128-256 KiB).
+    // rounds, gave a median of 0.93× the direct path with 1 MiB and 1.02× with 2 MiB (4 MiB was no better).
     private const int SmallChunk = 64 * 1024;
     private const int LargeChunk = 2 * 1024 * 1024;
 
