@@ -80,7 +80,9 @@ internal static class Habits
                 kept.Add(word);
                 if (TakesValue(own) && i + 1 < words.Count) kept.Add(words[++i]);
                 // nc's -q SECONDS closes some time after stdin ends; ours is the flag -q (close at once), the nearest thing.
-                else if (word == "-q" && i + 2 < words.Count && words[i + 1].All(char.IsAsciiDigit)) i++;
+                // The number goes unless it is the last word and may still be the port ('connect HOST -q 80').
+                else if (word == "-q" && i + 1 < words.Count && words[i + 1].All(char.IsAsciiDigit)
+                    && (i + 2 < words.Count || HasEndpoint(name, kept, positions))) i++;
                 continue;
             }
             var habit = Array.Find(habits, h => h.Flag == word);
@@ -107,6 +109,15 @@ internal static class Habits
         if (flags.Contains(Effect.Scan)) return ToScan(args[..at], kept, positions);
         JoinEndpoint(name, kept, positions, listenPort, flags);
         return [.. args[..(at + 1)], .. kept, .. args[end..]];
+    }
+
+    /// <summary>Whether the positional words so far already make the command's endpoint: HOST PORT, or one word with a port or a path.</summary>
+    private static bool HasEndpoint(string name, List<string> kept, List<int> positions)
+    {
+        var first = EndpointPosition.GetValueOrDefault(name);
+        if (positions.Count <= first) return false;
+        var word = kept[positions[first]];
+        return positions.Count - first >= 2 || word.Contains(':') || word.StartsWith('/');
     }
 
     /// <summary>nc's -z is our scan: <c>connect -z HOST PORTS</c> runs <c>scan HOST PORTS</c>, with -w kept, exiting 1 if none is open.</summary>

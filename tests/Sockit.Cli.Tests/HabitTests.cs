@@ -50,6 +50,19 @@ public sealed class HabitTests
         Assert.Equal(byNc, bySockit);
     }
 
+    /// <summary>nc takes its options after HOST PORT too (getopt permutes): -q SECONDS there, and after HOST:PORT, is our -q.</summary>
+    [Fact]
+    public async Task Q_with_seconds_after_the_host_and_port()
+    {
+        var nc = Peers.Require("nc");
+        var byNc = await SendToTcpAsync(nc, port => ["127.0.0.1", Text(port), "-q", "0"]);
+        var bySockit = await SendToTcpAsync("dotnet", port => Sockit("connect", "127.0.0.1", Text(port), "-q", "1"));
+        var joined = await SendToTcpAsync("dotnet", port => Sockit("connect", $"127.0.0.1:{port}", "-q", "0"));
+        Assert.Equal((0, "hello\n"), byNc);
+        Assert.Equal(byNc, bySockit);
+        Assert.Equal(byNc, joined);
+    }
+
     [Fact]
     public async Task U_sends_a_datagram()
     {
