@@ -204,7 +204,7 @@ public sealed class ProxyApiTests
             Assert.All(mine, r => Assert.True(DateTime.TryParse(r.GetProperty("time").GetString(), System.Globalization.CultureInfo.InvariantCulture, out _)));
         }
         var lines = await File.ReadAllLinesAsync(text, TestContext.Current.CancellationToken);
-        Assert.Equal([" #1 > hello\\n", " #1 < hello\\n", " #2 > bye\\r\\n", " #2 < bye\\r\\n"], lines.Select(l => l[15..]));
+        Assert.Equal([" #1 > @0 hello\\n", " #1 < @0 hello\\n", " #2 > @0 bye\\r\\n", " #2 < @0 bye\\r\\n"], lines.Select(l => l[15..]));
         File.Delete(jsonl);
         File.Delete(text);
     }

@@ -275,6 +275,19 @@ public sealed class LoadTests
     }
 
     [Fact]
+    public async Task Slow_read_counts_the_pipelined_requests_it_sent_once_they_are_out()
+    {
+        await using var http = await TestServer.StartAsync(ServerKind.HttpEcho, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);
+        var requests = System.Text.Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("GET / HTTP/1.1\r\nHost: sockit\r\n\r\n", 64)));
+        var result = await RunAsync(new LoadOptions
+        {
+            Target = http.LocalEndpoint, Mode = LoadMode.SlowRead, Duration = TimeSpan.FromMilliseconds(800), Interval = TimeSpan.FromMilliseconds(100), Message = requests,
+        });
+        Assert.Equal(requests.Length, result.BytesSent);
+        Assert.InRange(result.BytesReceived, 16, 16 * 12);
+    }
+
+    [Fact]
     public async Task Reset_storm_makes_many_connections_and_the_server_goes_on_serving()
     {
         await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), cancellationToken: Token);

@@ -97,11 +97,17 @@ internal sealed class AttackWorker(LoadRun run, int index) : LoadWorker(run, ind
         {
             var sending = connection.SendAsync(Options.Message);
             var buffer = new byte[16];
+            var sentCounted = false;
             while (true)
             {
                 var read = await connection.ReceiveAsync(buffer).ConfigureAwait(false);
                 if (read == 0) return Closed;
                 Streamed(read, sent: false);
+                if (!sentCounted && sending.IsCompletedSuccessfully)
+                {
+                    sentCounted = true;
+                    Streamed(Options.Message.Length, sent: true); // the request went out whole (a reply is being read)
+                }
                 await Task.Delay(Options.Interval, Run.Stop).ConfigureAwait(false);
                 if (sending.IsCompleted && !connection.HasUnreadBytes) return Answered; // the whole answer, read slowly
             }

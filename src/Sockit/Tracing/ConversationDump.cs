@@ -75,7 +75,8 @@ internal sealed class ConversationDump : IDisposable
                     }
                     break;
                 case DumpFormat.Text:
-                    _line.Clear().Append(now.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" #").Append(connection).Append(' ').Append(mark).Append(' ');
+                    _line.Clear().Append(now.ToString("HH:mm:ss.ffffff", CultureInfo.InvariantCulture)).Append(" #").Append(connection).Append(' ').Append(mark)
+                        .Append(" @").Append(offset).Append(' ');
                     foreach (var b in data)
                     {
                         _ = b switch
