@@ -116,6 +116,29 @@ public sealed class TlsCliTests : IDisposable
         await server.WaitForStdoutTextAsync(log => log.Contains("the client sent no certificate", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// sockit's own servers refuse a client without a certificate by closing (SslStream on Linux sends no alert): the
+    /// client must still say why, on TLS 1.3 (refused after the handshake) and 1.2, and not take it for an empty answer.
+    /// </summary>
+    [Fact]
+    public async Task Connect_names_a_missing_client_certificate_to_sockits_own_mtls_server()
+    {
+        await MakeCertificatesAsync();
+        var (server, address) = await ServeAsync("echo", "tls://127.0.0.1:0", "--cert", File("cert.pem"), "--key", File("key.pem"), "--client-ca", File("ca.pem"));
+        await using var _ = server;
+        var endpoint = $"tls://localhost:{address.Split(':')[^1]}";
+        foreach (var version in new[] { "1.3", "1.2" })
+        {
+            var (exit, stdout, stderr) = await SockitCli.RunAsync("hello\n", "connect", endpoint, "--ca", File("ca.pem"), "--tls-max", version);
+            Assert.Equal(1, exit);
+            Assert.Equal("", stdout);
+            Assert.Equal("sockit: the server asked for a client certificate, none was given, and it closed the connection; give one the server trusts with --cert FILE --key FILE\n", stderr);
+        }
+        var given = await SockitCli.RunAsync("hello\n", "connect", endpoint, "--ca", File("ca.pem"), "--cert", File("client.pem"), "--key", File("client-key.pem"));
+        Assert.True(given.ExitCode == 0, given.Stderr);
+        Assert.Equal("hello\n", given.Stdout);
+    }
+
     [Fact]
     public async Task Plain_http_on_the_tls_port_gets_400_like_nginx()
     {

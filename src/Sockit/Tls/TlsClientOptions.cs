@@ -43,6 +43,10 @@ public sealed record TlsClientOptions
         {
             options.ClientCertificateContext = SslStreamCertificateContext.Create(Certificate, null, offline: true);
         }
+        else
+        {
+            options.LocalCertificateSelectionCallback = verdict.NoteCertificateAsked!;
+        }
         if (TrustedCa is not null)
         {
             options.CertificateChainPolicy = new X509ChainPolicy

@@ -17,6 +17,13 @@ internal static class TlsFailures
         return new SockitException(error, message, ex);
     }
 
+    /// <summary>
+    /// A client with no certificate, refused by a server that asked for one and then closed without an alert that says
+    /// why: SslStream on Linux (so sockit's own servers) refuses that way.
+    /// </summary>
+    public static SockitException ClosedForNoCertificate(Exception? inner = null) =>
+        new(SockitError.ClientCertificateRefused, "the server asked for a client certificate, none was given, and it closed the connection", inner);
+
     /// <summary>What went wrong, from the alert names and OpenSSL reasons buried in the exception chain.</summary>
     public static (SockitError Error, string Message) Describe(Exception ex, bool afterHandshake = false)
     {

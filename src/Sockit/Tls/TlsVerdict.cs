@@ -28,6 +28,23 @@ internal sealed class TlsVerdict
     /// <summary>The kind of problem, for the option that fixes it.</summary>
     public SockitError? Error { get; private set; }
 
+    /// <summary>
+    /// The server asked for a client certificate and this client had none to give. A server that then refuses says so
+    /// with an alert, or (SslStream on Linux, so sockit's own servers) only closes the connection.
+    /// </summary>
+    public bool CertificateAskedButNoneGiven { get; private set; }
+
+    /// <summary>
+    /// SslStream's client-certificate selection, set only when there is none to give. It is called once before the
+    /// handshake starts (no server certificate yet), and again when the server asks for one, after its certificate came.
+    /// </summary>
+    internal X509Certificate? NoteCertificateAsked(object sender, string targetHost, X509CertificateCollection localCertificates,
+        X509Certificate? remoteCertificate, string[] acceptableIssuers)
+    {
+        if (remoteCertificate is not null) CertificateAskedButNoneGiven = true;
+        return null;
+    }
+
     /// <summary>The chain the server sent, leaf first, as the client built it.</summary>
     public IReadOnlyList<X509Certificate2> Chain { get; private set; } = [];
 
