@@ -3,6 +3,7 @@ using System.Text;
 using Sockit.Cli.Rendering;
 using Sockit.Piping;
 using Sockit.Tracing;
+using Sockit.Tls;
 using Sockit.Transport;
 
 namespace Sockit.Cli.Commands;
@@ -54,7 +55,12 @@ internal static class ConnectCommand
                 IdleTimeout = parse.GetValue(idleTimeout),
                 Dump = parse.GetValue(hex) ? new HexDumpWriter(Console.Error) : null,
             };
-            var dial = new DialOptions { ConnectTimeout = parse.GetValue(connectTimeout), Tracer = tracer, Tls = tls.Build(parse, target) };
+            // One connection: noting whether the server asks for a certificate costs nothing worth keeping (a resumed session).
+            var dial = new DialOptions
+            {
+                ConnectTimeout = parse.GetValue(connectTimeout), Tracer = tracer,
+                Tls = tls.Build(parse, target) is { } tlsOptions ? tlsOptions with { NoticesCertificateRequest = true } : null,
+            };
             await using var input = text is not null ? new MemoryStream(Encoding.UTF8.GetBytes(text))
                 : file is not null ? file.OpenRead() : Stdio.OpenInput();
             await using var output = Stdio.OpenOutput();
@@ -66,7 +72,19 @@ internal static class ConnectCommand
                 await using var connection = await Dialer.ConnectAsync(target, dial, cancellationToken);
                 if (isVerbose) Reporter.Info($"connected to {connection.RemoteEndpoint} from {connection.LocalEndpoint}");
                 if (isVerbose && connection.Tls is { } session) Reporter.Info(TlsReport.Summary(session));
-                result = await StreamBridge.RunAsync(connection, input, output, options, cancellationToken);
+                // A server that asked for a certificate, got none and hung up (or reset) before a byte refused us for it:
+                // sockit's own servers send no alert that would say so. Not an empty answer to report as a success.
+                var refusable = connection.Tls?.Verdict is { CertificateAskedButNoneGiven: true };
+                try
+                {
+                    result = await StreamBridge.RunAsync(connection, input, output, options, cancellationToken);
+                }
+                catch (SockitException ex) when (ex.Error == SockitError.ConnectionReset && refusable && connection.BytesReceived == 0)
+                {
+                    throw TlsFailures.ClosedForNoCertificate(ex);
+                }
+                if (refusable && connection.BytesReceived == 0 && result.Ending is BridgeEnding.Completed or BridgeEnding.PeerClosed)
+                    throw TlsFailures.ClosedForNoCertificate();
             }
             else
             {

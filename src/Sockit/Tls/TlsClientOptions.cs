@@ -28,6 +28,13 @@ public sealed record TlsClientOptions
     /// <summary>The protocol versions allowed; None is the platform's default.</summary>
     public SslProtocols Protocols { get; init; } = SslProtocols.None;
 
+    /// <summary>
+    /// Without a <see cref="Certificate"/>, note whether the server asks for one (<see cref="TlsVerdict.CertificateAskedButNoneGiven"/>),
+    /// so that a refusal without an alert can be named. For a one-off client only: .NET then resumes no session and offers
+    /// post-handshake authentication, which a proxy's or a load's many connections must not pay for.
+    /// </summary>
+    internal bool NoticesCertificateRequest { get; init; }
+
     /// <summary>The options for one handshake; <paramref name="verdict"/> receives what was wrong with the server's certificate.</summary>
     internal SslClientAuthenticationOptions Build(string targetHost, TlsVerdict verdict)
     {
@@ -43,7 +50,7 @@ public sealed record TlsClientOptions
         {
             options.ClientCertificateContext = SslStreamCertificateContext.Create(Certificate, null, offline: true);
         }
-        else
+        else if (NoticesCertificateRequest)
         {
             options.LocalCertificateSelectionCallback = verdict.NoteCertificateAsked!;
         }

@@ -19,7 +19,8 @@ internal static class TlsFailures
 
     /// <summary>
     /// A client with no certificate, refused by a server that asked for one and then closed without an alert that says
-    /// why: SslStream on Linux (so sockit's own servers) refuses that way.
+    /// why: SslStream on Linux (so sockit's own servers) refuses that way. Only the caller can judge that a close was a
+    /// refusal (nothing came back where something was expected).
     /// </summary>
     public static SockitException ClosedForNoCertificate(Exception? inner = null) =>
         new(SockitError.ClientCertificateRefused, "the server asked for a client certificate, none was given, and it closed the connection", inner);

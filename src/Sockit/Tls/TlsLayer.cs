@@ -40,11 +40,10 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         try
         {
             var read = await ssl.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0 && !buffer.IsEmpty && RefusedForNoCertificate() is { } refused) throw refused;
             _bytesReceived += read; // one receive at a time
             return read;
         }
-        catch (Exception ex) when (ReadFailure(ex) is { } translated && !ReferenceEquals(translated, ex))
+        catch (Exception ex) when (TlsFailures.Translate(ex, afterHandshake: true) is { } translated && !ReferenceEquals(translated, ex))
         {
             throw translated;
         }
@@ -61,41 +60,18 @@ internal sealed class TlsLayer(SslStream ssl, TlsSession session)
         try
         {
             var read = await ssl.ReadAsync(buffer, cancellationToken).ConfigureAwait(false);
-            if (read == 0 && !buffer.IsEmpty && RefusedForNoCertificate() is { } refused)
-            {
-                _readError = refused;
-                return -1;
-            }
             _bytesReceived += read;
             return read;
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            _readError = ReadFailure(ex);
+            _readError = TlsFailures.Translate(ex, afterHandshake: true);
             return -1;
         }
         finally
         {
             Leave(ref _readersInside);
         }
-    }
-
-    /// <summary>
-    /// A server that asked for a client certificate, got none, and closed or reset the connection before it sent a byte
-    /// refused the client for it: SslStream on Linux (sockit's own servers among them) closes without an alert, which would
-    /// otherwise read as an orderly, empty answer. Null in every other case.
-    /// </summary>
-    private SockitException? RefusedForNoCertificate() =>
-        Session.Verdict is { CertificateAskedButNoneGiven: true } && Interlocked.Read(ref _bytesReceived) == 0
-            ? TlsFailures.ClosedForNoCertificate()
-            : null;
-
-    /// <summary>A read's failure in words: the server's alert if it sent one, else a refusal for want of a certificate, else as it was.</summary>
-    private Exception ReadFailure(Exception ex)
-    {
-        var translated = TlsFailures.Translate(ex, afterHandshake: true);
-        if (translated is SockitException { Error: SockitError.ClientCertificateRefused } || ex is OperationCanceledException or ObjectDisposedException) return translated;
-        return RefusedForNoCertificate() ?? translated;
     }
 
     /// <summary>

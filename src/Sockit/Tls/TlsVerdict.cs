@@ -29,8 +29,9 @@ internal sealed class TlsVerdict
     public SockitError? Error { get; private set; }
 
     /// <summary>
-    /// The server asked for a client certificate and this client had none to give. A server that then refuses says so
-    /// with an alert, or (SslStream on Linux, so sockit's own servers) only closes the connection.
+    /// The server asked for a client certificate and this client had none to give (noted only when the options ask for
+    /// it). A server that then refuses says so with an alert, or (SslStream on Linux, so sockit's own servers) only
+    /// closes the connection; a server for which the certificate is optional goes on.
     /// </summary>
     public bool CertificateAskedButNoneGiven { get; private set; }
 
