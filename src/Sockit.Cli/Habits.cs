@@ -80,9 +80,10 @@ internal static class Habits
                 kept.Add(word);
                 if (TakesValue(own) && i + 1 < words.Count) kept.Add(words[++i]);
                 // nc's -q SECONDS closes some time after stdin ends; ours is the flag -q (close at once), the nearest thing.
-                // The number goes unless it is the last word and may still be the port ('connect HOST -q 80').
+                // The number goes unless it may still be the port: the endpoint is not whole yet and no positional word
+                // follows ('connect HOST -q 80', 'connect HOST -q 80 -v').
                 else if (word == "-q" && i + 1 < words.Count && words[i + 1].All(char.IsAsciiDigit)
-                    && (i + 2 < words.Count || HasEndpoint(name, kept, positions))) i++;
+                    && (HasEndpoint(name, kept, positions) || PositionalFollows(command, words, i + 2))) i++;
                 continue;
             }
             var habit = Array.Find(habits, h => h.Flag == word);
@@ -111,13 +112,28 @@ internal static class Habits
         return [.. args[..(at + 1)], .. kept, .. args[end..]];
     }
 
-    /// <summary>Whether the positional words so far already make the command's endpoint: HOST PORT, or one word with a port or a path.</summary>
+    /// <summary>
+    /// Whether the positional words so far already make the command's endpoint: HOST PORT, or one word with a port
+    /// (HOST:PORT, [V6]:PORT, :PORT), a scheme or a path. A bare IPv6 address (::1) still wants its port.
+    /// </summary>
     private static bool HasEndpoint(string name, List<string> kept, List<int> positions)
     {
         var first = EndpointPosition.GetValueOrDefault(name);
         if (positions.Count <= first) return false;
         var word = kept[positions[first]];
-        return positions.Count - first >= 2 || word.Contains(':') || word.StartsWith('/');
+        return positions.Count - first >= 2 || word.Contains("://", StringComparison.Ordinal) || word.StartsWith('/')
+            || (word.StartsWith('[') ? word.Contains("]:", StringComparison.Ordinal) : word.Count(c => c == ':') == 1);
+    }
+
+    /// <summary>Whether a positional word (not an option, nor an option's value) comes at or after <paramref name="from"/>.</summary>
+    private static bool PositionalFollows(Command command, List<string> words, int from)
+    {
+        for (var i = from; i < words.Count; i++)
+        {
+            if (!words[i].StartsWith('-') || words[i] == "-") return true;
+            if (Find(command, words[i]) is { } option && TakesValue(option)) i++;
+        }
+        return false;
     }
 
     /// <summary>nc's -z is our scan: <c>connect -z HOST PORTS</c> runs <c>scan HOST PORTS</c>, with -w kept, exiting 1 if none is open.</summary>

@@ -15,9 +15,9 @@ public sealed class HabitTests
     private static string Text(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>Runs a client process against a fresh loopback TCP listener; returns its exit code and what the listener read to EOF.</summary>
-    private static async Task<(int Exit, string Received)> SendToTcpAsync(string file, Func<int, string[]> arguments)
+    private static async Task<(int Exit, string Received)> SendToTcpAsync(string file, Func<int, string[]> arguments, IPAddress? address = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         await using var client = ChildProcess.Start(file, arguments(port));
@@ -58,9 +58,11 @@ public sealed class HabitTests
         var byNc = await SendToTcpAsync(nc, port => ["127.0.0.1", Text(port), "-q", "0"]);
         var bySockit = await SendToTcpAsync("dotnet", port => Sockit("connect", "127.0.0.1", Text(port), "-q", "1"));
         var joined = await SendToTcpAsync("dotnet", port => Sockit("connect", $"127.0.0.1:{port}", "-q", "0"));
+        // A number after -q that may still be the port is the port: nothing positional follows it, the endpoint wants one.
+        var portLast = await SendToTcpAsync("dotnet", port => Sockit("connect", "127.0.0.1", "-q", Text(port), "-v"));
+        var v6PortLast = await SendToTcpAsync("dotnet", port => Sockit("connect", "::1", "-q", Text(port)), IPAddress.IPv6Loopback);
         Assert.Equal((0, "hello\n"), byNc);
-        Assert.Equal(byNc, bySockit);
-        Assert.Equal(byNc, joined);
+        Assert.All([bySockit, joined, portLast, v6PortLast], outcome => Assert.Equal(byNc, outcome));
     }
 
     [Fact]
