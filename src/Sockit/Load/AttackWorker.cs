@@ -93,31 +93,37 @@ internal sealed class AttackWorker(LoadRun run, int index) : LoadWorker(run, ind
     /// <summary>Asks for a large answer, then reads it a few bytes each interval through a 1 KiB receive window.</summary>
     private async Task<string> SlowReadAsync(Connection connection)
     {
+        ValueTask? sending = null;
+        var sentCounted = false;
+        // The request counts as sent once it went out whole, whatever the server did after.
+        void CountSent()
+        {
+            if (sentCounted || sending is not { IsCompletedSuccessfully: true }) return;
+            sentCounted = true;
+            Streamed(Options.Message.Length, sent: true);
+        }
         try
         {
-            var sending = connection.SendAsync(Options.Message);
+            sending = connection.SendAsync(Options.Message);
             var buffer = new byte[16];
-            var sentCounted = false;
             while (true)
             {
                 var read = await connection.ReceiveAsync(buffer).ConfigureAwait(false);
+                CountSent();
                 if (read == 0) return Closed;
                 Streamed(read, sent: false);
-                if (!sentCounted && sending.IsCompletedSuccessfully)
-                {
-                    sentCounted = true;
-                    Streamed(Options.Message.Length, sent: true); // the request went out whole (a reply is being read)
-                }
                 await Task.Delay(Options.Interval, Run.Stop).ConfigureAwait(false);
-                if (sending.IsCompleted && !connection.HasUnreadBytes) return Answered; // the whole answer, read slowly
+                if (sending.Value.IsCompleted && !connection.HasUnreadBytes) return Answered; // the whole answer, read slowly
             }
         }
         catch (SockitException ex) when (ex.Error == SockitError.ConnectionReset)
         {
+            CountSent();
             return WasReset;
         }
         catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SockitException)
         {
+            CountSent();
             return StillOpen;
         }
     }
