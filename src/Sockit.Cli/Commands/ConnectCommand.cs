@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text;
 using Sockit.Cli.Rendering;
 using Sockit.Piping;
-using Sockit.Tracing;
 using Sockit.Tls;
+using Sockit.Tracing;
 using Sockit.Transport;
 
 namespace Sockit.Cli.Commands;
@@ -72,8 +72,8 @@ internal static class ConnectCommand
                 await using var connection = await Dialer.ConnectAsync(target, dial, cancellationToken);
                 if (isVerbose) Reporter.Info($"connected to {connection.RemoteEndpoint} from {connection.LocalEndpoint}");
                 if (isVerbose && connection.Tls is { } session) Reporter.Info(TlsReport.Summary(session));
-                // A server that asked for a certificate, got none and hung up (or reset) before a byte refused us for it:
-                // sockit's own servers send no alert that would say so. Not an empty answer to report as a success.
+                // A server that asked for a certificate, got none and hung up (or reset) before a byte has, all but surely,
+                // refused us for it: sockit's own servers send no alert that would say so. Not an empty answer to report as a success.
                 var refusable = connection.Tls?.Verdict is { CertificateAskedButNoneGiven: true };
                 try
                 {

@@ -160,7 +160,7 @@ internal static class TlsHandshake
             var failure = verdict.Problem is not null && !options.Insecure
                 ? new SockitException(verdict.Error!.Value, verdict.Problem, ex)
                 : TlsFailures.Translate(ex) as SockitException ?? new SockitException(SockitError.TlsFailed, ex.Message, ex);
-            // Asked for a certificate, given none, and cut off without an alert that says why (see TlsLayer): that is why.
+            // Asked for a certificate, given none, and cut off without an alert that says why (SslStream on Linux sends none): that is why.
             if (failure.Error == SockitError.TlsFailed && verdict.CertificateAskedButNoneGiven)
                 failure = TlsFailures.ClosedForNoCertificate(ex);
             throw Fail(ssl, trace, failure);
