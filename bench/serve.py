@@ -89,8 +89,9 @@ def main():
     c_port, s_port = common.free_port(), common.free_port()
     c = start([c_server, str(c_port)], c_port)
     s = start([sockit, "serve", "echo", "127.0.0.1:%d" % s_port], s_port)
+    # Targets of issue 12 ("no speed lost"): round trips >= 0.9x at 1 and 50 connections, stream >= 0.8x.
     cases = [("32-byte round trips, 1 connection", "1", "32", "pingpong", "round trips/s", 0.9),
-             ("32-byte round trips, 50 connections", "50", "32", "pingpong", "round trips/s", 0.8),
+             ("32-byte round trips, 50 connections", "50", "32", "pingpong", "round trips/s", 0.9),
              ("stream, 64 KiB writes, 1 connection", "1", "65536", "stream", "MiB/s echoed", 0.8)]
     results = {case[0]: {"c": [], "sockit": []} for case in cases}
     try:
