@@ -173,6 +173,35 @@ public sealed class ServeTests
         Assert.Equal("2000", await BacklogAsync(proxyAddress));
     }
 
+    [Fact]
+    public async Task Sigterm_waits_the_whole_drain_for_an_open_exchange_even_past_five_seconds()
+    {
+        // System.CommandLine ends a process that has not returned in a set time after SIGTERM, with 143: that time
+        // must follow --drain (a fixed 5 s cut this drain short, and raced the default one).
+        var (server, address) = await ServeAsync("echo", "127.0.0.1:0", "--drain", "30s");
+        await using var _ = server;
+        var port = int.Parse(address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        var stream = client.GetStream();
+        async Task EchoAsync(string text)
+        {
+            await stream.WriteAsync(System.Text.Encoding.ASCII.GetBytes(text), TestContext.Current.CancellationToken);
+            var back = new byte[text.Length];
+            await stream.ReadExactlyAsync(back, TestContext.Current.CancellationToken);
+            Assert.Equal(text, System.Text.Encoding.ASCII.GetString(back));
+        }
+
+        await EchoAsync("before");
+        server.Signal(15);
+        // The time under test, not a synchronisation: the server must still be there, and serving, after 6 s.
+        await Assert.ThrowsAsync<TimeoutException>(() => server.WaitForExitAsync(TimeSpan.FromSeconds(6)));
+        await EchoAsync("during the drain");
+        client.Close();
+        Assert.Equal(0, await server.WaitForExitAsync());
+        Assert.Contains("stopped echo", server.Stderr, StringComparison.Ordinal);
+    }
+
     [Theory]
     [InlineData(new[] { "serve", "gopher", "127.0.0.1:0" }, "gopher")]
     [InlineData(new[] { "serve", "http-echo", "udp://127.0.0.1:0" }, "http-echo needs a stream endpoint")]

@@ -29,7 +29,13 @@ internal sealed class HostOptions
     private readonly Option<string[]> _deny = new("--deny") { HelpName = "cidr", Description = "Refuse clients in this CIDR (repeatable)" };
     private readonly Option<bool> _log = new("--log") { Description = "One line per connection on stdout: peer, outcome, duration, bytes each way, requests" };
     private readonly Option<string> _logFormat = new("--log-format") { Description = "text or json (the log and the exit summary)", DefaultValueFactory = _ => "text" };
-    private readonly Option<TimeSpan?> _drain = CommonOptions.Duration("--drain", null, "On Ctrl-C or SIGTERM, how long open exchanges may finish before they are cut", TimeSpan.FromSeconds(5));
+    /// <summary>The name of the drain option, which also sets how long the process may take to stop (see CliRunner).</summary>
+    public const string DrainOption = "--drain";
+
+    /// <summary>How long open exchanges may finish after Ctrl-C or SIGTERM when --drain is not given.</summary>
+    public static readonly TimeSpan DefaultDrain = TimeSpan.FromSeconds(5);
+
+    private readonly Option<TimeSpan?> _drain = CommonOptions.Duration(DrainOption, null, "On Ctrl-C or SIGTERM, how long open exchanges may finish before they are cut", DefaultDrain);
     private readonly Option<string?> _mode = new("--mode") { HelpName = "octal", Description = "Permissions of a Unix socket file, in octal, such as 600" };
 
     /// <summary>Adds the shared options to <paramref name="command"/>; <paramref name="idleDescription"/> explains its --idle-timeout.</summary>
@@ -62,7 +68,7 @@ internal sealed class HostOptions
                 : parse.GetValue(_backlog) is null ? null : throw new UsageException("--backlog takes a whole number of 1 or more"),
             IdleTimeout = parse.GetValue(_idle),
             Policy = policy,
-            Drain = parse.GetValue(_drain) ?? TimeSpan.FromSeconds(5),
+            Drain = parse.GetValue(_drain) ?? DefaultDrain,
             Tracer = tracer,
             UnixFileMode = CommonOptions.ParseMode(parse.GetValue(_mode), local),
             OnConnection = ServerReport.Logger(parse.GetValue(_log), Json(parse)),
