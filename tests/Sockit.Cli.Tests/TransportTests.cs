@@ -1,3 +1,4 @@
+using System.Globalization;
 using Sockit.Testing;
 
 namespace Sockit.Cli.Tests;
@@ -178,6 +179,26 @@ public sealed class TransportTests
         Assert.Equal(1, exit);
         Assert.Contains("connection reset", stderr, StringComparison.Ordinal);
         await listener.WaitForStderrAsync(l => l.Contains("--max-clients 1 reached", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Keep_open_closes_a_client_when_its_data_ends_so_its_place_is_free_again()
+    {
+        // stdin stays open and quiet, as in a terminal: nothing ever tells the listener that a finished client is gone
+        // for good, so it must close it at its EOF (as ncat -k does), or every client that came and went holds a place.
+        var (listener, address) = await SockitCli.ListenAsync("127.0.0.1:0", "-k", "-v", "--max-clients", "2");
+        await using var _ = listener;
+        var expected = new System.Text.StringBuilder();
+        for (var i = 1; i <= 5; i++)
+        {
+            // connect sends its line, shuts down its sending side at stdin EOF, and ends when the listener closes.
+            var (exit, stdout, stderr) = await SockitCli.RunAsync($"client {i}\n", "connect", address);
+            Assert.True(exit == 0, $"client {i}: {stderr}");
+            Assert.Equal("", stdout);
+            expected.Append(CultureInfo.InvariantCulture, $"client {i}\n");
+        }
+        Assert.Equal(expected.ToString(), System.Text.Encoding.UTF8.GetString(await listener.WaitForStdoutAsync(expected.Length)));
+        Assert.DoesNotContain("--max-clients 2 reached", listener.Stderr, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -8,7 +8,9 @@ namespace Sockit.Piping;
 /// <summary>
 /// Serves many stream clients at once against one input and one output (<c>listen -k</c>): what any client sends is
 /// written to the output, each read whole; the input is sent to every connected client. At input EOF every client's
-/// sending side is shut down; a client is closed once both its directions are done.
+/// sending side is shut down. A client is closed when its data ends (EOF, reset or error), as <c>ncat -k</c> closes it:
+/// a peer that closed looks the same as one that only half-closed until a send to it fails, and with a quiet input
+/// that may never come, so keeping finished clients for the input held their sockets for good and filled --max-clients.
 /// </summary>
 internal sealed class StreamHub
 {
@@ -121,24 +123,14 @@ internal sealed class StreamHub
         catch (SockitException ex)
         {
             failure = ex.Message;
-            client.FinishSending();
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            // However the receiving ended (an output that fails too): the client goes, and its place with it.
+            lock (_clients) _clients.Remove(client);
+            Close(client, failure);
         }
-        FinishReceiving(client, failure);
-    }
-
-    private void FinishReceiving(Client client, string? failure)
-    {
-        lock (_clients)
-        {
-            client.ReceiveDone = true;
-            if (!client.SendDone) return; // still owed the rest of the input
-            _clients.Remove(client);
-        }
-        Close(client, failure);
     }
 
     private void Close(Client client, string? failure)
@@ -166,9 +158,10 @@ internal sealed class StreamHub
                     {
                         await client.Connection.SendAsync(buffer.AsMemory(0, read), cancellationToken).ConfigureAwait(false);
                     }
-                    catch (SockitException)
+                    catch (Exception ex) when (ex is SockitException or ObjectDisposedException)
                     {
-                        client.FinishSending(); // gone; its receive side will notice and close it
+                        // Gone, or closed by its receiving side meanwhile: that side sees the failure too and closes it.
+                        client.FinishSending();
                     }
                 }
             }
@@ -178,22 +171,17 @@ internal sealed class StreamHub
             ArrayPool<byte>.Shared.Return(buffer);
         }
 
-        List<Client> finished;
         lock (_clients)
         {
             _inputClosed = true;
-            foreach (var client in _clients) client.FinishSending();
-            finished = _clients.Where(c => c.ReceiveDone).ToList();
-            foreach (var client in finished) _clients.Remove(client);
+            foreach (var client in _clients) client.FinishSending(); // each is closed when its peer then ends
         }
-        foreach (var client in finished) Close(client, null);
     }
 
     private sealed class Client(Connection connection)
     {
         public Connection Connection { get; } = connection;
         public bool SendDone { get; private set; }
-        public bool ReceiveDone { get; set; }
 
         public void FinishSending()
         {
