@@ -206,6 +206,28 @@ public sealed class MockCliTests
     }
 
     [Fact]
+    public async Task Recorded_requests_are_kept_within_max_recorded_bytes_oldest_dropped_first()
+    {
+        await using var mock = SockitCli.Start("mock", "--api", "127.0.0.1:0", "--quiet", "--max-recorded", "100KiB");
+        var line = await mock.WaitForStderrAsync(l => l.Contains("API on http://", StringComparison.Ordinal));
+        var api = "http://" + line.Split("http://")[1].Split(' ')[0];
+        var port = Ports.Free();
+        Assert.Equal(201, (await CurlAsync("-X", "POST", $"{api}/imposters", "--data-binary",
+            $$$"""{"protocol":"http","port":{{{port}}},"recordRequests":true,"stubs":[{"responses":[{"is":{"body":"ok"}}]}]}""")).Status);
+
+        // Five bodies of 30 KB (text/plain: a form would be recorded twice, as body and form): their JSON passes 100 KiB with
+        // the fourth, so the first two go.
+        foreach (var letter in "abcde")
+            Assert.Equal((200, "ok"), await CurlAsync("-H", "Content-Type: text/plain", "--data-binary", new string(letter, 30_000), $"http://127.0.0.1:{port}/"));
+        var (status, shown) = await CurlAsync($"{api}/imposters/{port}");
+        Assert.Equal(200, status);
+        var imposter = JsonNode.Parse(shown)!;
+        Assert.Equal(5, (int)imposter["numberOfRequests"]!);
+        Assert.Equal(["c", "d", "e"], imposter["requests"]!.AsArray().Select(r => ((string)r!["body"]!)[..1]));
+        Assert.All(imposter["requests"]!.AsArray(), r => Assert.Equal(30_000, ((string)r!["body"]!).Length));
+    }
+
+    [Fact]
     public async Task The_api_puts_an_http_imposter_on_a_unix_socket_for_curl_shows_its_path_and_deletes_its_file()
     {
         var path = TempPath.Socket();

@@ -30,6 +30,7 @@ internal static class MockCommand
         var on = new Option<string[]>("--on") { Description = "One-liner: a request that contains TEXT (\\n, \\r, \\t, \\xHH escapes) gets the --reply at the same place (repeatable)", HelpName = "text" };
         var reply = new Option<string[]>("--reply") { Description = "One-liner: the reply to the --on at the same place; a last --reply without an --on answers everything else", HelpName = "text" };
         var maxRequests = CommonOptions.PositiveInt("--max-requests", "Keep at most this many requests per imposter with recordRequests (the oldest go first)", 100_000);
+        var maxRecorded = CommonOptions.Size("--max-recorded", "Keep at most this much of recorded requests per imposter, as their JSON (the oldest go first; bodies may be 16 MiB each)", 64L << 20);
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not log each request on stderr" };
         var strict = new Option<bool>("--strict")
         {
@@ -37,7 +38,7 @@ internal static class MockCommand
         };
         var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http; beyond mountebank udp and Unix sockets) with predicates, response cycles, proxies that record, and faults")
         {
-            listen, api, imposters, on, reply, maxRequests, quiet, strict, Record(),
+            listen, api, imposters, on, reply, maxRequests, maxRecorded, quiet, strict, Record(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -58,6 +59,7 @@ internal static class MockCommand
             await using var mock = await MockApi.StartAsync(apiEndpoint, new MockOptions
             {
                 MaxRecordedRequests = parse.GetValue(maxRequests),
+                MaxRecordedBytes = parse.GetValue(maxRecorded),
                 OnRequest = logRequests ? r => Reporter.Info($"{r["requestFrom"]} => {Describe(r)}") : null,
                 OnUnmatched = parse.GetValue(strict)
                     ? (r, closest) =>

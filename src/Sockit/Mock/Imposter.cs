@@ -21,6 +21,7 @@ internal sealed class Imposter : IAsyncDisposable
     private readonly List<Stub> _stubs = [];
     // Recorded requests as their UTF-8 JSON: a parsed JsonObject costs a dictionary per node, several times the text.
     private readonly Queue<byte[]> _requests = new();
+    private long _recordedBytes;
     private readonly JsonObject _header;
     private readonly MockOptions _options;
     private ConnectionHost? _host;
@@ -282,6 +283,7 @@ internal sealed class Imposter : IAsyncDisposable
         lock (_sync)
         {
             _requests.Clear();
+            _recordedBytes = 0;
             _numberOfRequests = 0;
         }
     }
@@ -397,8 +399,15 @@ internal sealed class Imposter : IAsyncDisposable
             {
                 var recorded = (JsonObject)request.DeepClone();
                 recorded["timestamp"] = DateTime.UtcNow.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
-                if (_options.MaxRecordedRequests > 0 && _requests.Count >= _options.MaxRecordedRequests) _requests.Dequeue();
-                _requests.Enqueue(Encoding.UTF8.GetBytes(recorded.ToJsonString()));
+                var json = Encoding.UTF8.GetBytes(recorded.ToJsonString());
+                _requests.Enqueue(json);
+                _recordedBytes += json.Length;
+                // Both limits drop the oldest; the newest stays even alone over the byte budget, so the last call can be checked.
+                while (_requests.Count > 1 && ((_options.MaxRecordedRequests > 0 && _requests.Count > _options.MaxRecordedRequests)
+                    || (_options.MaxRecordedBytes > 0 && _recordedBytes > _options.MaxRecordedBytes)))
+                {
+                    _recordedBytes -= _requests.Dequeue().Length;
+                }
             }
             foreach (var stub in _stubs)
             {

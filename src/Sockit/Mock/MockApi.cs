@@ -94,6 +94,12 @@ internal sealed record MockOptions
     /// <summary>The most requests an imposter keeps with recordRequests (the oldest go first); 0 for no limit, as mountebank.</summary>
     public int MaxRecordedRequests { get; init; } = 100_000;
 
+    /// <summary>
+    /// The most bytes of recorded requests (their JSON) an imposter keeps, the oldest going first; 0 for no limit. The
+    /// count alone does not bound memory: a request body may be 16 MiB.
+    /// </summary>
+    public long MaxRecordedBytes { get; init; } = 64L << 20;
+
     /// <summary>Called with each request any imposter receives (mountebank's request JSON).</summary>
     public Action<JsonObject>? OnRequest { get; init; }
 

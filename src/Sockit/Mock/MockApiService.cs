@@ -17,6 +17,15 @@ internal sealed class MockApiService(MockRouter router) : IConnectionService
         KeepAliveTimeout = TimeSpan.FromSeconds(60),
     };
 
+    /// <summary>Answers up to this size go out with their head in one send; larger ones in a second, not copied.</summary>
+    private const int SmallAnswer = 64 * 1024;
+
+    private static readonly JsonWriterOptions JsonWriterOptions = new()
+    {
+        Encoder = MockServer.PrettyJson.Encoder,
+        Indented = true,
+        IndentSize = 2,
+    };
 
     public async Task ServeAsync(Connection connection, ConnectionContext context)
     {
@@ -46,16 +55,25 @@ internal sealed class MockApiService(MockRouter router) : IConnectionService
                 });
                 close = true;
             }
-            var json = Encoding.UTF8.GetBytes(answer.Body.ToJsonString(MockServer.PrettyJson));
+            // Straight to UTF-8, in a buffer of this answer's own: an imposter with many recorded requests prints to
+            // megabytes, which a string, its bytes and a copy into the connection's buffer (kept while it lives) multiplied.
+            var json = new ArrayBufferWriter<byte>(1024);
+            using (var writer = new Utf8JsonWriter(json, JsonWriterOptions))
+            {
+                answer.Body.WriteTo(writer, MockServer.PrettyJson);
+            }
             output.ResetWrittenCount();
             HttpWriter.StatusLine(output, answer.Status);
             output.Write("Content-Type: application/json; charset=utf-8\r\n"u8);
             if (answer.Location is not null) HttpWriter.Header(output, "Location", answer.Location);
-            HttpWriter.ContentLength(output, json.Length);
+            HttpWriter.ContentLength(output, json.WrittenCount);
             if (close) output.Write("Connection: close\r\n"u8);
             output.Write("\r\n"u8);
-            output.Write(json);
-            if (await connection.SendOrFailAsync(output.WrittenMemory, context.Abort).ConfigureAwait(false) < 0 || close) return;
+            var small = json.WrittenCount <= SmallAnswer;
+            if (small) output.Write(json.WrittenSpan); // head and body in one send
+            if (await connection.SendOrFailAsync(output.WrittenMemory, context.Abort).ConfigureAwait(false) < 0) return;
+            if (!small && await connection.SendOrFailAsync(json.WrittenMemory, context.Abort).ConfigureAwait(false) < 0) return;
+            if (close) return;
         }
     }
 
