@@ -63,7 +63,8 @@ def main():
     mb = serve.start(["mb", "start", "--port", str(mb_api), "--host", "127.0.0.1", "--logfile", os.path.join(logs, "mb.log"),
                       "--pidfile", os.path.join(logs, "mb.pid"), "--loglevel", "warn"], mb_api)
     # Its request log is bounded (100,000 by default); here it keeps them all, as mountebank does.
-    mock = serve.start([sockit, "mock", "--api", "127.0.0.1:%d" % sockit_api, "--quiet", "--max-requests", str(requests)], sockit_api)
+    mock = serve.start([sockit, "mock", "--api", "127.0.0.1:%d" % sockit_api, "--quiet", "--max-requests", str(requests),
+                         "--max-recorded", "16GiB"], sockit_api)  # keep every request, as mountebank does
     try:
         rows = []
         _, load = serve.build_c()
