@@ -121,21 +121,22 @@ internal static class CliRunner
     }
 
     /// <summary>
-    /// The root command with the command named in <paramref name="args"/> (the first word that is not an option), or
-    /// with every command when none is named (help, a typo).
-    /// </summary>
-    /// <summary>
     /// How long after Ctrl-C or SIGTERM the command may take to return before System.CommandLine ends the process (exit
     /// 143 or 130, no summary): a server's whole --drain and a margin to close and report, so the drain decides when to
-    /// stop (at a fixed 5 s, the default drain of 5 s was a race and a longer one was cut short); 5 s for other commands.
+    /// stop (at a fixed 5 s, the default drain of 5 s was a race and a longer one was cut short); 5 s for other commands,
+    /// and for help shown despite errors (a bad --drain value would throw here).
     /// </summary>
     private static TimeSpan TerminationGrace(ParseResult parsed)
     {
         var command = parsed.CommandResult.Command;
-        if (!command.Options.Any(o => o.Name == HostOptions.DrainOption)) return TimeSpan.FromSeconds(5);
+        if (parsed.Errors.Count > 0 || !command.Options.Any(o => o.Name == HostOptions.DrainOption)) return TimeSpan.FromSeconds(5);
         return (parsed.GetValue<TimeSpan?>(HostOptions.DrainOption) ?? HostOptions.DefaultDrain) + TimeSpan.FromSeconds(5);
     }
 
+    /// <summary>
+    /// The root command with the command named in <paramref name="args"/> (the first word that is not an option), or
+    /// with every command when none is named (help, a typo).
+    /// </summary>
     private static Command BuildRoot(string[] args)
     {
         // Not RootCommand: it finds its name and version through reflection, which Native AOT pays for at every start.

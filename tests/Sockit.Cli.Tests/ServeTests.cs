@@ -203,6 +203,18 @@ public sealed class ServeTests
     }
 
     [Theory]
+    [InlineData("serve", "echo", "127.0.0.1:0")]
+    [InlineData("proxy", "127.0.0.1:0", "127.0.0.1:1")]
+    public async Task Help_asked_for_beside_a_bad_drain_is_still_shown(params string[] command)
+    {
+        // The drain also sets how long the process may take to stop, read before the command runs: help must not trip on it.
+        var (exit, stdout, stderr) = await SockitCli.RunAsync("", [.. command, "--drain", "bogus", "--help"]);
+        Assert.True(exit == 0, stderr);
+        Assert.Contains("--drain", stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("internal error", stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(new[] { "serve", "gopher", "127.0.0.1:0" }, "gopher")]
     [InlineData(new[] { "serve", "http-echo", "udp://127.0.0.1:0" }, "http-echo needs a stream endpoint")]
     [InlineData(new[] { "serve", "echo", "127.0.0.1:0", "--max-body", "lots" }, "invalid size 'lots'")]

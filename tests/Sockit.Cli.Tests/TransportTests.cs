@@ -202,6 +202,23 @@ public sealed class TransportTests
     }
 
     [Fact]
+    public async Task Keep_open_ends_with_the_error_when_its_output_goes_away()
+    {
+        // `listen -k | head -c 6`: once head has its bytes and exits, the next write fails. A one-client listen ends on
+        // that; so must -k, rather than go on accepting clients whose data can go nowhere.
+        var port = Ports.Free();
+        await using var pipeline = ChildProcess.Start("bash",
+            ["-c", $"dotnet '{SockitCli.Dll}' listen 127.0.0.1:{port} -k -v | head -c 6 > /dev/null; echo \"listen exited ${{PIPESTATUS[0]}}\""]);
+        await pipeline.WaitForStderrAsync(l => l.Contains("listening on", StringComparison.Ordinal));
+        // Clients one after another until the listener has gone: the first fills head, a later one finds the pipe closed.
+        for (var i = 0; i < 20 && !pipeline.Stderr.Contains("Broken pipe", StringComparison.Ordinal); i++)
+            await SockitCli.RunAsync($"client {i}\n", "connect", $"127.0.0.1:{port}");
+        Assert.Equal(0, await pipeline.WaitForExitAsync());
+        Assert.Equal("listen exited 1\n", await pipeline.ReadStdoutTextAsync());
+        Assert.Contains("Broken pipe", pipeline.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Allow_and_deny_by_source_address()
     {
         var python = Peers.Require("python3");

@@ -18,27 +18,36 @@ internal sealed class StreamHub
     private readonly HubOptions _options;
     private readonly List<Client> _clients = [];
     private readonly SemaphoreSlim _outputLock = new(1, 1);
+    private readonly CancellationTokenSource _stop;
     private bool _inputClosed;
+    private Exception? _outputFailure;
 
-    private StreamHub(Listener listener, HubOptions options)
+    private StreamHub(Listener listener, HubOptions options, CancellationTokenSource stop)
     {
         _listener = listener;
         _options = options;
+        _stop = stop;
     }
 
-    /// <summary>Accepts and serves clients until <paramref name="cancellationToken"/> is cancelled, then closes them all.</summary>
+    /// <summary>
+    /// Accepts and serves clients until <paramref name="cancellationToken"/> is cancelled, then closes them all. A
+    /// failure to write the output (a reader that went away: <c>| head -1</c>) ends it too, and is thrown, as it ends a
+    /// one-client listen: accepting clients whose data can go nowhere would lose it.
+    /// </summary>
     public static async Task RunAsync(Listener listener, Stream input, Stream output, HubOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(listener);
-        var hub = new StreamHub(listener, options ?? new HubOptions());
-        var broadcasting = hub.BroadcastInputAsync(input, cancellationToken);
+        // Not disposed: a client's task may still cancel it after the hub has returned.
+        var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var hub = new StreamHub(listener, options ?? new HubOptions(), stop);
+        var broadcasting = hub.BroadcastInputAsync(input, stop.Token);
         try
         {
-            await hub.AcceptLoopAsync(output, cancellationToken).ConfigureAwait(false);
+            await hub.AcceptLoopAsync(output, stop.Token).ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
         {
-            // Ctrl-C or SIGTERM: the normal end of a keep-open listener.
+            // Ctrl-C or SIGTERM: the normal end of a keep-open listener; or the output failed (thrown below).
         }
         finally
         {
@@ -49,6 +58,7 @@ internal sealed class StreamHub
                 hub._clients.Clear();
             }
         }
+        if (Volatile.Read(ref hub._outputFailure) is { } failure) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
     }
 
     private async Task AcceptLoopAsync(Stream output, CancellationToken cancellationToken)
@@ -124,12 +134,22 @@ internal sealed class StreamHub
         {
             failure = ex.Message;
         }
+        catch (IOException ex)
+        {
+            failure = $"output failed: {ex.Message}";
+            if (Interlocked.CompareExchange(ref _outputFailure, ex, null) is null) _stop.Cancel();
+        }
+        catch (OperationCanceledException) when (_stop.IsCancellationRequested)
+        {
+            // The hub is stopping: the client is closed below.
+        }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
-            // However the receiving ended (an output that fails too): the client goes, and its place with it.
-            lock (_clients) _clients.Remove(client);
-            Close(client, failure);
+            // However the receiving ended: the client goes, and its place with it (unless the stopping hub closed it already).
+            bool ours;
+            lock (_clients) ours = _clients.Remove(client);
+            if (ours) Close(client, failure);
         }
     }
 
