@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Help;
 using System.CommandLine.Invocation;
+using System.Runtime.InteropServices;
 using Sockit.Cli.Commands;
 using Sockit.Cli.Rendering;
 
@@ -79,13 +80,14 @@ internal static class CliRunner
             return Usage;
         }
 
+        using var termination = new Termination(TerminationGrace(parsed));
         try
         {
             return await parsed.InvokeAsync(new InvocationConfiguration
             {
                 EnableDefaultExceptionHandler = false,
-                ProcessTerminationTimeout = TerminationGrace(parsed),
-            }).ConfigureAwait(false);
+                ProcessTerminationTimeout = null, // Termination's, below
+            }, termination.Token).ConfigureAwait(false);
         }
         catch (SockitException ex)
         {
@@ -121,10 +123,10 @@ internal static class CliRunner
     }
 
     /// <summary>
-    /// How long after Ctrl-C or SIGTERM the command may take to return before System.CommandLine ends the process (exit
-    /// 143 or 130, no summary): a server's whole --drain and a margin to close and report, so the drain decides when to
-    /// stop (at a fixed 5 s, the default drain of 5 s was a race and a longer one was cut short); 5 s for other commands,
-    /// and for help shown despite errors (a bad --drain value would throw here).
+    /// How long after Ctrl-C or SIGTERM the command may take to return before the process is ended (exit 143 or 130, no
+    /// summary): a server's whole --drain and a margin to close and report, so the drain decides when to stop (at a fixed
+    /// 5 s, the default drain of 5 s was a race and a longer one was cut short); 5 s for other commands, and for help
+    /// shown despite errors (a bad --drain value would throw here).
     /// </summary>
     private static TimeSpan TerminationGrace(ParseResult parsed)
     {
@@ -223,5 +225,44 @@ internal static class CliRunner
     {
         var lines = message.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         return lines.Length <= 1 ? message.Trim() : $"{lines[0]} {string.Join(", ", lines[1..])}";
+    }
+
+    /// <summary>
+    /// Ctrl-C and SIGTERM. The first cancels the command, which then has its grace to return before the process ends
+    /// with 130 or 143; a second ends it at once, as docker and most servers do (--drain is a grace for open exchanges,
+    /// not a wait the user cannot cut short). Here rather than System.CommandLine's handler, which blocks the signal
+    /// thread for the whole grace, so a second signal was never seen.
+    /// </summary>
+    private sealed class Termination : IDisposable
+    {
+        private readonly CancellationTokenSource _cancel = new();
+        private readonly TimeSpan _grace;
+        private readonly PosixSignalRegistration _interrupt;
+        private readonly PosixSignalRegistration _terminate;
+        private int _signals;
+
+        public Termination(TimeSpan grace)
+        {
+            _grace = grace;
+            _interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => OnSignal(context, 130));
+            _terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => OnSignal(context, 143));
+        }
+
+        /// <summary>Cancelled by the first signal.</summary>
+        public CancellationToken Token => _cancel.Token;
+
+        private void OnSignal(PosixSignalContext context, int exitCode)
+        {
+            context.Cancel = true; // the process ends when the command returns, or as below
+            if (Interlocked.Increment(ref _signals) > 1) Environment.Exit(exitCode);
+            _ = Task.Delay(_grace).ContinueWith(_ => Environment.Exit(exitCode), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            _cancel.Cancel();
+        }
+
+        public void Dispose()
+        {
+            _interrupt.Dispose();
+            _terminate.Dispose();
+        }
     }
 }

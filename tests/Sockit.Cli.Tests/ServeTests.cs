@@ -173,16 +173,24 @@ public sealed class ServeTests
         Assert.Equal("2000", await BacklogAsync(proxyAddress));
     }
 
+    /// <summary>serve echo with <paramref name="drain"/>, and a client connected to it.</summary>
+    private static async Task<(ChildProcess Server, System.Net.Sockets.TcpClient Client, int Port)> EchoServerWithClientAsync(string drain)
+    {
+        var (server, address) = await ServeAsync("echo", "127.0.0.1:0", "--drain", drain);
+        var port = int.Parse(address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
+        var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        return (server, client, port);
+    }
+
     [Fact]
     public async Task Sigterm_waits_the_whole_drain_for_an_open_exchange_even_past_five_seconds()
     {
-        // System.CommandLine ends a process that has not returned in a set time after SIGTERM, with 143: that time
-        // must follow --drain (a fixed 5 s cut this drain short, and raced the default one).
-        var (server, address) = await ServeAsync("echo", "127.0.0.1:0", "--drain", "30s");
+        // The process is ended (143) if the command has not returned in a set time after SIGTERM: that time must follow
+        // --drain (a fixed 5 s cut this drain short, and raced the default one).
+        var (server, client, _) = await EchoServerWithClientAsync("30s");
         await using var _ = server;
-        var port = int.Parse(address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
-        using var client = new System.Net.Sockets.TcpClient();
-        await client.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+        using var __ = client;
         var stream = client.GetStream();
         async Task EchoAsync(string text)
         {
@@ -200,6 +208,35 @@ public sealed class ServeTests
         client.Close();
         Assert.Equal(0, await server.WaitForExitAsync());
         Assert.Contains("stopped echo", server.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_second_sigterm_ends_the_drain_at_once()
+    {
+        var (server, client, port) = await EchoServerWithClientAsync("60s");
+        await using var _ = server;
+        using var __ = client;
+
+        server.Signal(15);
+        // Two signals sent before the first is handled are one to the kernel: wait until the drain has begun (the
+        // listener is closed, so a new client is refused), then send the second.
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (true)
+        {
+            using var probe = new System.Net.Sockets.TcpClient();
+            try
+            {
+                await probe.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                break;
+            }
+            Assert.True(DateTime.UtcNow < deadline, "the listener stayed open after SIGTERM");
+            await Task.Delay(50, TestContext.Current.CancellationToken);
+        }
+        server.Signal(15);
+        Assert.Equal(143, await server.WaitForExitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Theory]
