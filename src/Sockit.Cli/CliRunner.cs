@@ -101,7 +101,7 @@ internal static class CliRunner
         }
         catch (OperationCanceledException)
         {
-            return 130; // interrupted (128 + SIGINT), as shells report it
+            return termination.ExitCode ?? 130; // interrupted: 128 + the signal's number, as shells report it
         }
         catch (System.Net.Sockets.SocketException ex)
         {
@@ -251,10 +251,14 @@ internal static class CliRunner
         /// <summary>Cancelled by the first signal.</summary>
         public CancellationToken Token => _cancel.Token;
 
+        /// <summary>The exit code of the first signal that came (130 for SIGINT, 143 for SIGTERM), or null.</summary>
+        public int? ExitCode { get; private set; }
+
         private void OnSignal(PosixSignalContext context, int exitCode)
         {
             context.Cancel = true; // the process ends when the command returns, or as below
             if (Interlocked.Increment(ref _signals) > 1) Environment.Exit(exitCode);
+            ExitCode = exitCode;
             _ = Task.Delay(_grace).ContinueWith(_ => Environment.Exit(exitCode), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             _cancel.Cancel();
         }

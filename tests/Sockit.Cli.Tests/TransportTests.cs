@@ -218,6 +218,19 @@ public sealed class TransportTests
         Assert.Contains("Broken pipe", pipeline.Stderr, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(2, 130)]
+    [InlineData(15, 143)]
+    public async Task A_signal_ends_connect_with_its_own_exit_code(int signal, int exitCode)
+    {
+        var (listener, address) = await SockitCli.ListenAsync("127.0.0.1:0", "-k", "-v");
+        await using var _ = listener;
+        await using var client = SockitCli.Start("connect", address, "-v");
+        await client.WaitForStderrAsync(l => l.Contains("connected to", StringComparison.Ordinal));
+        client.Signal(signal);
+        Assert.Equal(exitCode, await client.WaitForExitAsync()); // 128 + the signal, as a shell reports it
+    }
+
     [Fact]
     public async Task Allow_and_deny_by_source_address()
     {
