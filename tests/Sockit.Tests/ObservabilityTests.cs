@@ -106,6 +106,32 @@ public sealed class ObservabilityTests
         Assert.Contains(entries, e => e.Level == LogLevel.Information && e.Event == "ConnectionEnded" && e.Message.Contains("5 bytes in, 5 bytes out", StringComparison.Ordinal));
     }
 
+    /// <summary>
+    /// A logger's scopes live in the execution context (as Microsoft.Extensions.Logging's do). A server started inside a
+    /// scope must not log every later connection in it: connections do not run in the context of the code that started
+    /// the server, as Kestrel's do not.
+    /// </summary>
+    [Fact]
+    public async Task Connections_are_not_logged_in_the_scope_the_server_was_started_in()
+    {
+        var logger = new ScopedLogger();
+        TestServer server;
+        using (logger.BeginScope("starting the server"))
+            server = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("127.0.0.1:0"), new ServerOptions { Logger = logger }, Token);
+        await using (var client = await Dialer.ConnectAsync(server.LocalEndpoint, cancellationToken: Token))
+        {
+            var sending = client.SendAndShutdownAsync("hello"u8.ToArray());
+            Assert.Equal(5, (await client.ReadToEndAsync()).Length);
+            await sending;
+        }
+        await server.StopAsync(Token);
+
+        var served = logger.Entries.Where(e => e.Event == "ConnectionEnded" || (e.Event == "SocketCall" && e.Message.StartsWith("send(", StringComparison.Ordinal))).ToList();
+        Assert.NotEmpty(served);
+        Assert.All(served, e => Assert.Null(e.Scope));
+        Assert.Contains(logger.Entries, e => e.Message.StartsWith("listen(", StringComparison.Ordinal) && e.Scope == "starting the server");
+    }
+
     /// <summary>Listens to the Sockit meter and sums what was measured, by instrument and tags.</summary>
     private sealed class Measurements : IDisposable
     {
@@ -134,6 +160,31 @@ public sealed class ObservabilityTests
                 && tags.All(wanted => m.Tags.Any(t => t.Key == wanted.Key && Equals(t.Value, wanted.Value))));
 
         public void Dispose() => _listener.Dispose();
+    }
+
+    /// <summary>Records each entry with the scope it was logged in, kept in an AsyncLocal as LoggerFactoryScopeProvider keeps it.</summary>
+    private sealed class ScopedLogger : ILogger
+    {
+        private readonly AsyncLocal<string?> _scope = new();
+
+        public ConcurrentQueue<(string? Event, string Message, string? Scope)> Entries { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull
+        {
+            var outer = _scope.Value;
+            _scope.Value = state.ToString();
+            return new Scope(() => _scope.Value = outer);
+        }
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Entries.Enqueue((eventId.Name, formatter(state, exception), _scope.Value));
+
+        private sealed class Scope(Action end) : IDisposable
+        {
+            public void Dispose() => end();
+        }
     }
 
     private sealed class ListLogger : ILogger

@@ -55,8 +55,8 @@ internal sealed class ConnectionHost : Proxies.IProxyRunner
         _endpointTag = new("sockit.endpoint", listener.LocalEndpoint.ToString());
         _idleTimeout = options.IdleTimeout ?? defaultIdleTimeout;
         if (_idleTimeout <= TimeSpan.Zero) _idleTimeout = null;
-        _accepting = listener.Ports == 1 ? AcceptLoopAsync(0) : Task.WhenAll(Enumerable.Range(0, listener.Ports).Select(AcceptLoopAsync));
-        _sweeping = _idleTimeout is null ? Task.CompletedTask : SweepLoopAsync(_idleTimeout.Value);
+        _accepting = CallerContext.Detach(() => listener.Ports == 1 ? AcceptLoopAsync(0) : Task.WhenAll(Enumerable.Range(0, listener.Ports).Select(AcceptLoopAsync)));
+        _sweeping = _idleTimeout is null ? Task.CompletedTask : CallerContext.Detach(() => SweepLoopAsync(_idleTimeout.Value));
     }
 
     /// <summary>Where it listens, with the real port when port 0 was asked for.</summary>

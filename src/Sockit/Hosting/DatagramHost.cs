@@ -37,7 +37,7 @@ internal sealed class DatagramHost
         _asyncService = asyncService;
         _slots = asyncService is null ? null : new SemaphoreSlim(MaxInFlight, MaxInFlight);
         _options = options;
-        _running = ReceiveLoopAsync();
+        _running = CallerContext.Detach(ReceiveLoopAsync);
     }
 
     /// <summary>Where it listens, with the real port when port 0 was asked for.</summary>

@@ -46,7 +46,7 @@ internal sealed unsafe class IoLoop
         WriteEvent(registration, EpollIn | EpollEt, 0); // data 0 marks the wake-up descriptor
         Libc.EpollCtl(_epoll, CtlAdd, _wake, registration);
         var thread = new Thread(Run) { IsBackground = true, Name = $"sockit io {index}" };
-        thread.Start();
+        thread.UnsafeStart(); // the engine's threads carry no execution context of whoever first used the engine
         _threadId = thread.ManagedThreadId;
     }
 
