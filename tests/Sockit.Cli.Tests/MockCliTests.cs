@@ -205,6 +205,49 @@ public sealed class MockCliTests
         return (int.Parse(output[(split + 1)..], System.Globalization.CultureInfo.InvariantCulture), split < 0 ? "" : output[..split]);
     }
 
+    /// <summary>
+    /// --max-connections: a client over the limit waits in the listen queue (it is not refused) and is answered once a
+    /// place frees; --idle-timeout closes a quiet connection, which by default, as mountebank, stays open.
+    /// </summary>
+    [Fact]
+    public async Task Max_connections_queues_the_client_over_it_and_idle_timeout_closes_a_quiet_one()
+    {
+        var token = TestContext.Current.CancellationToken;
+        await using var mock = SockitCli.Start("mock", "127.0.0.1:0", "--on", "PING", "--reply", "PONG\n", "--max-connections", "1", "--idle-timeout", "2s", "--quiet");
+        var endpoint = new IPEndPoint(IPAddress.Loopback, await ImposterPortAsync(mock));
+
+        using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await first.ConnectAsync(endpoint, token);
+        Assert.Equal("PONG\n", await AskAsync(first, token));
+        using var second = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await second.ConnectAsync(endpoint, token); // queued by the kernel, not accepted
+        await second.SendAsync("PING\n"u8.ToArray(), token);
+        using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(token))
+        {
+            quiet.CancelAfter(TimeSpan.FromMilliseconds(300)); // a bounded wait for an absence
+            await Assert.ThrowsAnyAsync<OperationCanceledException>(async () => await second.ReceiveAsync(new byte[1], quiet.Token));
+        }
+        first.Dispose(); // its place frees: the second client is taken and answered
+        var answer = new byte[5];
+        Assert.Equal(5, await second.ReceiveAsync(answer, token));
+        Assert.Equal("PONG\n", Encoding.ASCII.GetString(answer));
+
+        // Quiet from here on: the imposter closes it after the idle timeout (EOF), within a bound well past 2 s.
+        using var bound = CancellationTokenSource.CreateLinkedTokenSource(token);
+        bound.CancelAfter(TimeSpan.FromSeconds(15));
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        Assert.Equal(0, await second.ReceiveAsync(new byte[1], bound.Token));
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(15));
+    }
+
+    private static async Task<string> AskAsync(Socket client, CancellationToken token)
+    {
+        await client.SendAsync("PING\n"u8.ToArray(), token);
+        var buffer = new byte[64];
+        var read = await client.ReceiveAsync(buffer, token);
+        return Encoding.ASCII.GetString(buffer, 0, read);
+    }
+
     [Fact]
     public async Task Recorded_requests_are_kept_within_max_recorded_bytes_oldest_dropped_first()
     {

@@ -31,6 +31,10 @@ internal static class MockCommand
         var reply = new Option<string[]>("--reply") { Description = "One-liner: the reply to the --on at the same place; a last --reply without an --on answers everything else", HelpName = "text" };
         var maxRequests = CommonOptions.PositiveInt("--max-requests", "Keep at most this many requests per imposter with recordRequests (the oldest go first)", 100_000);
         var maxRecorded = CommonOptions.Size("--max-recorded", "Keep at most this much of recorded requests per imposter, as their JSON (the oldest go first; bodies may be 16 MiB each)", 64L << 20);
+        var maxConnections = CommonOptions.PositiveInt("--max-connections",
+            "Connections each imposter (and the API) serves at once; more wait in the listen queue until one ends", 4096);
+        var idle = CommonOptions.Duration("--idle-timeout", null,
+            "Close a connection to an imposter after this long with no data either way (default: never, as mountebank)");
         var quiet = new Option<bool>("--quiet", "-q") { Description = "Do not log each request on stderr" };
         var strict = new Option<bool>("--strict")
         {
@@ -38,7 +42,7 @@ internal static class MockCommand
         };
         var command = new Command("mock", "Stand in for a service: mountebank-compatible imposters (tcp, http; beyond mountebank udp and Unix sockets) with predicates, response cycles, proxies that record, and faults")
         {
-            listen, api, imposters, on, reply, maxRequests, maxRecorded, quiet, strict, Record(),
+            listen, api, imposters, on, reply, maxRequests, maxRecorded, maxConnections, idle, quiet, strict, Record(),
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +64,8 @@ internal static class MockCommand
             {
                 MaxRecordedRequests = parse.GetValue(maxRequests),
                 MaxRecordedBytes = parse.GetValue(maxRecorded),
+                MaxConnections = parse.GetValue(maxConnections),
+                IdleTimeout = parse.GetValue(idle) is { } timeout && timeout > TimeSpan.Zero ? timeout : null,
                 OnRequest = logRequests ? r => Reporter.Info($"{r["requestFrom"]} => {Describe(r)}") : null,
                 OnUnmatched = parse.GetValue(strict)
                     ? (r, closest) =>

@@ -122,9 +122,11 @@ internal sealed class Imposter : IAsyncDisposable
             else
             {
                 IConnectionService service = imposter.IsTcp ? new TcpImposterService(imposter) : new HttpImposterService(imposter);
-                // No idle timeout: mountebank keeps a quiet connection open as long as the client does.
-                imposter._host = await ConnectionHost.StartAsync(endpoint.WithTls(tls is not null), service,
-                    new ServerOptions { MaxConnections = 4096, Drain = TimeSpan.Zero, Tracer = options.Tracer, Tls = tls }, null, cancellationToken).ConfigureAwait(false);
+                // No idle timeout unless asked for: mountebank keeps a quiet connection open as long as the client does.
+                imposter._host = await ConnectionHost.StartAsync(endpoint.WithTls(tls is not null), service, new ServerOptions
+                {
+                    MaxConnections = options.MaxConnections, IdleTimeout = options.IdleTimeout, Drain = TimeSpan.Zero, Tracer = options.Tracer, Tls = tls,
+                }, null, cancellationToken).ConfigureAwait(false);
             }
             imposter._portTag = new("sockit.mock.port", imposter.Port);
         }

@@ -42,7 +42,7 @@ internal sealed class MockApi : IAsyncDisposable
         var host = options.ImposterHost ?? (endpoint is null || endpoint.IsAnyAddress ? null : endpoint.Host) ?? "127.0.0.1";
         var imposters = new ImposterSet(host, options);
         var server = endpoint is null ? null
-            : await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions { Tracer = options.Tracer }, null, cancellationToken)
+            : await ConnectionHost.StartAsync(endpoint, new MockApiService(new MockRouter(imposters)), options.Server ?? new ServerOptions { Tracer = options.Tracer, MaxConnections = options.MaxConnections }, null, cancellationToken)
                 .ConfigureAwait(false);
         return new MockApi(server, imposters);
     }
@@ -99,6 +99,15 @@ internal sealed record MockOptions
     /// count alone does not bound memory: a request body may be 16 MiB.
     /// </summary>
     public long MaxRecordedBytes { get; init; } = 64L << 20;
+
+    /// <summary>Connections each tcp, http or https imposter serves at once, and the API too; more wait in the listen queue.</summary>
+    public int MaxConnections { get; init; } = 4096;
+
+    /// <summary>
+    /// Closes a connection to an imposter after this long with no data either way; null (the default) never, as
+    /// mountebank keeps a quiet connection open as long as its client does.
+    /// </summary>
+    public TimeSpan? IdleTimeout { get; init; }
 
     /// <summary>Called with each request any imposter receives (mountebank's request JSON).</summary>
     public Action<JsonObject>? OnRequest { get; init; }
