@@ -79,6 +79,59 @@ public sealed class ServeTests
         Assert.Equal(2, summary.RootElement.GetProperty("requests").GetInt64());
     }
 
+    /// <summary>
+    /// The exit summary says what the limits did: for serve, and for the proxy, whose totals add up every proxy it ran
+    /// (they dropped the limits' counts until 2026-12).
+    /// </summary>
+    [Theory]
+    [InlineData("serve", false)]
+    [InlineData("proxy", false)]
+    [InlineData("proxy", true)]
+    public async Task The_exit_summary_counts_a_client_turned_away_by_max_per_client(string command, bool json)
+    {
+        var token = TestContext.Current.CancellationToken;
+        var (echo, echoAddress) = await ServeAsync("echo", "127.0.0.1:0");
+        await using var _ = echo;
+        string[] format = json ? ["--log-format", "json"] : [];
+        await using var server = command == "serve"
+            ? SockitCli.Start(["serve", "echo", "127.0.0.1:0", "--max-per-client", "1", .. format])
+            : SockitCli.Start(["proxy", "127.0.0.1:0", echoAddress, "--max-per-client", "1", .. format]);
+        var line = await server.WaitForStderrAsync(l => l.Contains(command == "serve" ? "serving " : "relaying ", StringComparison.Ordinal));
+        var endpoint = System.Net.IPEndPoint.Parse(command == "serve" ? line.Split(" on ")[1].Split(' ')[0] : line.Split("relaying ")[1].Split(' ')[0]);
+
+        using var first = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await first.ConnectAsync(endpoint, token);
+        await first.SendAsync("x"u8.ToArray(), token);
+        Assert.Equal(1, await first.ReceiveAsync(new byte[1], token)); // served: it holds the address's one place
+        using (var second = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        {
+            await second.ConnectAsync(endpoint, token);
+            try
+            {
+                Assert.Equal(0, await second.ReceiveAsync(new byte[1], token));
+            }
+            catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+            {
+                // reset, as the limit says
+            }
+        }
+        first.Dispose();
+
+        server.Signal(15);
+        Assert.Equal(0, await server.WaitForExitAsync());
+        var summary = server.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries)[^1];
+        if (json)
+        {
+            using var document = JsonDocument.Parse(summary);
+            Assert.Equal(1, document.RootElement.GetProperty("limits").GetProperty("perClient").GetInt64());
+        }
+        else
+        {
+            Assert.Contains("(1 rejected)", summary, StringComparison.Ordinal);
+            Assert.EndsWith("; limits: 1 over --max-per-client", summary, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public async Task Python_http_client_talks_to_http_echo()
     {

@@ -14,4 +14,16 @@ public sealed record ServerSummary(long Connections, long Rejected, long BytesRe
 
     /// <summary>How often the host stopped accepting because it held MaxConnections (clients then waited in the backlog).</summary>
     public long AcceptPauses { get; init; }
+
+    /// <summary>No connections yet: the start of a sum.</summary>
+    internal static ServerSummary None { get; } = new(0, 0, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The totals of this and <paramref name="other"/> (several proxies, or one started again), over <paramref name="uptime"/>.</summary>
+    internal ServerSummary Plus(ServerSummary other, TimeSpan uptime) =>
+        new(Connections + other.Connections, Rejected + other.Rejected, BytesReceived + other.BytesReceived, BytesSent + other.BytesSent,
+            Requests + other.Requests, uptime)
+        {
+            Limits = Limits.Concat(other.Limits).GroupBy(l => l.Key).ToDictionary(g => g.Key, g => g.Sum(l => l.Value)),
+            AcceptPauses = AcceptPauses + other.AcceptPauses,
+        };
 }

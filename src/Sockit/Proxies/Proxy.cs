@@ -18,7 +18,7 @@ public sealed class Proxy : IAsyncDisposable
     private readonly ProxyOptions _proxyOptions;
     private readonly long _created = Stopwatch.GetTimestamp();
     private IProxyRunner? _running;
-    private ServerSummary _before = new(0, 0, 0, 0, 0, TimeSpan.Zero);
+    private ServerSummary _before = ServerSummary.None;
 
     private Proxy(string name, Endpoint listen, Endpoint upstream, ServerOptions serverOptions, ProxyOptions proxyOptions)
     {
@@ -190,7 +190,6 @@ public sealed class Proxy : IAsyncDisposable
         using var drainOver = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         drainOver.CancelAfter(drain);
         var summary = await server.StopAsync(drainOver.Token).ConfigureAwait(false);
-        _before = new ServerSummary(_before.Connections + summary.Connections, _before.Rejected + summary.Rejected,
-            _before.BytesReceived + summary.BytesReceived, _before.BytesSent + summary.BytesSent, _before.Requests + summary.Requests, TimeSpan.Zero);
+        _before = _before.Plus(summary, TimeSpan.Zero);
     }
 }

@@ -150,8 +150,7 @@ public sealed class ProxyCollection(ServerOptions? serverOptions = null, ProxyOp
         var running = await Task.WhenAll(All.Select(p => p.StopAsync(cancellationToken))).ConfigureAwait(false);
         List<ServerSummary> summaries;
         lock (_removed) summaries = [.. _removed, .. running];
-        return new ServerSummary(summaries.Sum(s => s.Connections), summaries.Sum(s => s.Rejected), summaries.Sum(s => s.BytesReceived),
-            summaries.Sum(s => s.BytesSent), summaries.Sum(s => s.Requests), System.Diagnostics.Stopwatch.GetElapsedTime(_created));
+        return summaries.Aggregate(ServerSummary.None, (sum, s) => sum.Plus(s, TimeSpan.Zero)) with { Uptime = System.Diagnostics.Stopwatch.GetElapsedTime(_created) };
     }
 
     /// <summary>Stops as <see cref="StopAsync"/> does, with the configured drain.</summary>
