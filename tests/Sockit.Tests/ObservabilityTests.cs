@@ -132,6 +132,31 @@ public sealed class ObservabilityTests
         Assert.Contains(logger.Entries, e => e.Message.StartsWith("listen(", StringComparison.Ordinal) && e.Scope == "starting the server");
     }
 
+    /// <summary>The same for the UDP proxy, whose sessions end on its own reaper loop: an idle session's end is not logged in the starter's scope.</summary>
+    [Fact]
+    public async Task Udp_proxy_sessions_are_not_logged_in_the_scope_the_proxy_was_started_in()
+    {
+        var logger = new ScopedLogger();
+        await using var echo = await TestServer.StartAsync(ServerKind.Echo, Endpoint.Parse("udp://127.0.0.1:0"), cancellationToken: Token);
+        Proxy proxy;
+        using (logger.BeginScope("starting the proxy"))
+        {
+            proxy = await Proxy.StartAsync("udp", Endpoint.Parse("udp://127.0.0.1:0"), echo.LocalEndpoint, serverOptions: new ServerOptions { Logger = logger },
+                proxyOptions: new ProxyOptions { DatagramIdleTimeout = TimeSpan.FromMilliseconds(200) }, cancellationToken: Token);
+        }
+        await using var _ = proxy;
+        var ending = logger.FirstAsync("ConnectionEnded"); // watched before the session starts, so its end cannot come first
+        await using (var client = await DatagramChannel.ConnectAsync(proxy.Listen, cancellationToken: Token))
+        {
+            await client.SendAsync("hello"u8.ToArray(), Token);
+            Assert.Equal(5, await client.ReceiveAsync(new byte[64], Token));
+        }
+
+        var ended = await ending.WaitAsync(TimeSpan.FromSeconds(10), Token); // the reaper ends the idle session
+        Assert.Contains("idle", ended.Message, StringComparison.Ordinal);
+        Assert.Null(ended.Scope);
+    }
+
     /// <summary>Listens to the Sockit meter and sums what was measured, by instrument and tags.</summary>
     private sealed class Measurements : IDisposable
     {
@@ -178,8 +203,24 @@ public sealed class ObservabilityTests
 
         public bool IsEnabled(LogLevel logLevel) => true;
 
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
-            Entries.Enqueue((eventId.Name, formatter(state, exception), _scope.Value));
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            var entry = (eventId.Name, formatter(state, exception), _scope.Value);
+            Entries.Enqueue(entry);
+            lock (_waiting)
+                foreach (var (name, found) in _waiting)
+                    if (name == eventId.Name) found.TrySetResult(entry);
+        }
+
+        private readonly List<(string Event, TaskCompletionSource<(string? Event, string Message, string? Scope)> Found)> _waiting = [];
+
+        /// <summary>The first entry of <paramref name="eventName"/> logged from now on.</summary>
+        public Task<(string? Event, string Message, string? Scope)> FirstAsync(string eventName)
+        {
+            var found = new TaskCompletionSource<(string? Event, string Message, string? Scope)>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_waiting) _waiting.Add((eventName, found));
+            return found.Task;
+        }
 
         private sealed class Scope(Action end) : IDisposable
         {

@@ -38,8 +38,8 @@ internal sealed class DatagramRelay : IProxyRunner
         _options = options;
         _proxy = proxy;
         _faults = proxy.Faults ?? FaultSet.None;
-        _receiving = ReceiveLoopAsync();
-        _reaping = ReapLoopAsync();
+        _receiving = CallerContext.Detach(ReceiveLoopAsync);
+        _reaping = CallerContext.Detach(ReapLoopAsync);
     }
 
     public Endpoint LocalEndpoint => _front.LocalEndpoint;
