@@ -1,3 +1,4 @@
+using System.Net.Sockets;
 using System.Text.Json;
 using Sockit.Testing;
 
@@ -99,18 +100,18 @@ public sealed class ServeTests
         var line = await server.WaitForStderrAsync(l => l.Contains(command == "serve" ? "serving " : "relaying ", StringComparison.Ordinal));
         var endpoint = System.Net.IPEndPoint.Parse(command == "serve" ? line.Split(" on ")[1].Split(' ')[0] : line.Split("relaying ")[1].Split(' ')[0]);
 
-        using var first = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        using var first = new Socket(SocketType.Stream, ProtocolType.Tcp);
         await first.ConnectAsync(endpoint, token);
         await first.SendAsync("x"u8.ToArray(), token);
         Assert.Equal(1, await first.ReceiveAsync(new byte[1], token)); // served: it holds the address's one place
-        using (var second = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp))
+        using (var second = new Socket(SocketType.Stream, ProtocolType.Tcp))
         {
             await second.ConnectAsync(endpoint, token);
             try
             {
                 Assert.Equal(0, await second.ReceiveAsync(new byte[1], token));
             }
-            catch (System.Net.Sockets.SocketException ex) when (ex.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.ConnectionReset)
             {
                 // reset, as the limit says
             }
@@ -227,11 +228,11 @@ public sealed class ServeTests
     }
 
     /// <summary>serve echo with <paramref name="drain"/>, and a client connected to it.</summary>
-    private static async Task<(ChildProcess Server, System.Net.Sockets.TcpClient Client, int Port)> EchoServerWithClientAsync(string drain)
+    private static async Task<(ChildProcess Server, TcpClient Client, int Port)> EchoServerWithClientAsync(string drain)
     {
         var (server, address) = await ServeAsync("echo", "127.0.0.1:0", "--drain", drain);
         var port = int.Parse(address.Split(':')[^1], System.Globalization.CultureInfo.InvariantCulture);
-        var client = new System.Net.Sockets.TcpClient();
+        var client = new TcpClient();
         await client.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
         return (server, client, port);
     }
@@ -276,12 +277,12 @@ public sealed class ServeTests
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (true)
         {
-            using var probe = new System.Net.Sockets.TcpClient();
+            using var probe = new TcpClient();
             try
             {
                 await probe.ConnectAsync(System.Net.IPAddress.Loopback, port, TestContext.Current.CancellationToken);
             }
-            catch (System.Net.Sockets.SocketException)
+            catch (SocketException)
             {
                 break;
             }
